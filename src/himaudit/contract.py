@@ -71,7 +71,9 @@ def parse_schema(text: str) -> dict[str, Table]:
             name, key = None, ()
         elif name and (m := _COLUMN_RE.match(line)):
             comment = (m.group(3) or "").strip()
-            cols.append(Column(m.group(1), m.group(2).upper(), not comment.startswith("optional"), comment))
+            cols.append(
+                Column(m.group(1), m.group(2).upper(), not comment.startswith("optional"), comment)
+            )
     return tables
 
 

@@ -21,11 +21,22 @@ class HimauditError(Exception):
 class InputError(HimauditError):
     """Input data is missing, unreadable or does not meet the contract (exit 2)."""
 
-    def __init__(self, message: str, *, file: str | None = None, column: str | None = None,
-                 line: int | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        column: str | None = None,
+        line: int | None = None,
+    ) -> None:
         where = ", ".join(
-            p for p in (file, f"column {column}" if column else None,
-                        f"line {line}" if line is not None else None) if p
+            p
+            for p in (
+                file,
+                f"column {column}" if column else None,
+                f"line {line}" if line is not None else None,
+            )
+            if p
         )
         super().__init__(f"{where}: {message}" if where else message)
         self.file, self.column, self.line = file, column, line

@@ -28,9 +28,26 @@ def schema(
         raise typer.Exit(2)
     tables = [contract[table]] if table else list(contract.values())
     if as_json:
-        typer.echo(json.dumps({t.name: {"key": list(t.key), "columns": [
-            {"name": c.name, "type": c.type, "required": c.required, "note": c.comment}
-            for c in t.columns]} for t in tables}, indent=2))
+        typer.echo(
+            json.dumps(
+                {
+                    t.name: {
+                        "key": list(t.key),
+                        "columns": [
+                            {
+                                "name": c.name,
+                                "type": c.type,
+                                "required": c.required,
+                                "note": c.comment,
+                            }
+                            for c in t.columns
+                        ],
+                    }
+                    for t in tables
+                },
+                indent=2,
+            )
+        )
         return
     console = Console()
     for t in tables:

@@ -1,0 +1,1 @@
+"""Seeded synthetic-hospital generator: clean tables from builders, then defect injectors."""

@@ -1,0 +1,1 @@
+"""Defect injectors, one module per rule family."""

@@ -1,0 +1,1 @@
+"""Clean-table builders, one module per table group."""

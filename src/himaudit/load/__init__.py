@@ -1,0 +1,1 @@
+"""Load canonical-table files into a DuckDB warehouse."""
