@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from himaudit.contract import load_contract
+from himaudit.errors import InputError
 from himaudit.paths import schema_sql
 
 if TYPE_CHECKING:
@@ -30,3 +32,43 @@ def init_warehouse(con: duckdb.DuckDBPyConnection, *, reference: bool = True) ->
         from himaudit.reference import build_reference
 
         build_reference(con)
+
+
+def replace_dataset(con: duckdb.DuckDBPyConnection, *, new: bool) -> None:
+    """Prepare ``con`` (inside the caller's transaction) to receive a freshly loaded dataset.
+
+    A new file gets the full layout. An existing warehouse keeps its scan history
+    (``audit.runs``, ``audit.findings`` and anything else not listed here) while the canonical
+    tables, the ``ref`` tables and the load bookkeeping are dropped and recreated empty —
+    a table absent from the new input must not keep the previous dataset's rows.
+    """
+    if not new:
+        _refuse_foreign_database(con)
+        existing = {
+            (schema, name)
+            for schema, name in con.execute(
+                "SELECT table_schema, table_name FROM information_schema.tables "
+                "WHERE table_type = 'BASE TABLE'"
+            ).fetchall()
+        }
+        for name in load_contract():
+            if ("main", name) in existing:
+                con.execute(f"DROP TABLE main.{name}")
+        for name in ("loaded_tables", "load_issues"):
+            if ("audit", name) in existing:
+                con.execute(f"DROP TABLE audit.{name}")
+        con.execute("DROP SCHEMA IF EXISTS ref CASCADE")
+    init_warehouse(con)
+
+
+def _refuse_foreign_database(con: duckdb.DuckDBPyConnection) -> None:
+    """Never drop tables in a DuckDB file that some other tool owns."""
+    tables = con.execute(
+        "SELECT table_schema || '.' || table_name FROM information_schema.tables"
+    ).fetchall()
+    names = {t for (t,) in tables}
+    if names and "audit.loaded_tables" not in names:
+        raise InputError(
+            "is a DuckDB database but not a himaudit warehouse (no audit.loaded_tables); "
+            "choose a new --warehouse file"
+        )

@@ -1,0 +1,226 @@
+"""``load_directory``: a dataset directory (CSV/Parquet per canonical table) -> DuckDB warehouse.
+
+Three phases, so that every input mistake fails before the warehouse is touched:
+
+1. inspect files (extension vs content, encoding, header, required columns) — no row reads;
+2. read every file once in a scratch in-memory DuckDB: count rows, collect malformed rows
+   (DuckDB's rejects store) and unparsable values, enforce ``max_bad_share``;
+3. open the warehouse and replace the canonical tables, ``ref`` and the load bookkeeping in ONE
+   transaction; any failure rolls back (a file created by this call is removed).
+
+``audit.runs`` / ``audit.findings`` and any other table the scan engine keeps survive a reload.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from himaudit.contract import Table, load_contract
+from himaudit.errors import InputError
+from himaudit.load.casts import ident, reader_sql, select_list
+from himaudit.load.sources import (
+    Source,
+    SourceColumn,
+    check_columns,
+    check_kind,
+    csv_header,
+    discover,
+    prepare_text,
+    sha256,
+)
+from himaudit.load.validate import ISSUE_COLUMNS, Checked, check_source
+
+#: How many issues LoadResult carries in Python; the warehouse always holds all of them.
+MAX_RESULT_ISSUES = 1000
+
+
+@dataclass(frozen=True)
+class LoadedTable:
+    table: str
+    file: Path
+    rows: int
+    sha256: str
+    rejected_rows: int = 0
+
+
+@dataclass(frozen=True)
+class LoadIssue:
+    file: str
+    table_name: str
+    row_number: int | None
+    line: int | None
+    column_name: str | None
+    raw_value: str | None
+    issue: str  # 'unparsable_value' | 'malformed_row'
+    record_key: str | None
+    detail: str | None
+
+
+@dataclass
+class LoadResult:
+    warehouse: Path
+    load_id: str
+    tables: list[LoadedTable]
+    issue_count: int  # all issues (audit.load_issues holds every one)
+    issues: list[LoadIssue] = field(default_factory=list)  # the first MAX_RESULT_ISSUES
+    ignored_files: list[Path] = field(default_factory=list)
+
+
+def load_directory(
+    src: Path,
+    warehouse: Path,
+    *,
+    encoding: str = "utf-8",
+    max_bad_share: float = 0.05,
+) -> LoadResult:
+    """Load every ``<table>.csv|.parquet`` in ``src`` into the DuckDB file ``warehouse``."""
+    import duckdb
+
+    src, warehouse = Path(src), Path(warehouse)
+    if not 0 <= max_bad_share <= 1:
+        raise InputError(f"--max-bad-share must be between 0 and 1 (got {max_bad_share})")
+    found, ignored = discover(src)
+    contract = load_contract()
+    with tempfile.TemporaryDirectory(prefix="himaudit-load-") as tmp:
+        sources = [_inspect(contract[t], path, encoding, Path(tmp)) for t, path in found]
+        scratch = duckdb.connect()
+        try:
+            checked = [_check(scratch, s, max_bad_share) for s in sources]
+        finally:
+            scratch.close()
+        hashes = {c.source.path: sha256(c.source.path) for c in checked}
+        load_id = uuid.uuid4().hex[:16]
+        tables = _write_warehouse(warehouse, checked, hashes, load_id)
+    import pyarrow as pa
+
+    all_issues = pa.concat_tables([c.issues for c in checked]) if checked else None
+    head = all_issues.slice(0, MAX_RESULT_ISSUES).to_pylist() if all_issues else []
+    return LoadResult(
+        warehouse=warehouse,
+        load_id=load_id,
+        tables=tables,
+        issue_count=all_issues.num_rows if all_issues else 0,
+        issues=[LoadIssue(**row) for row in head],
+        ignored_files=ignored,
+    )
+
+
+def _inspect(table: Table, path: Path, encoding: str, workdir: Path) -> Source:
+    kind = path.suffix.lower().lstrip(".")
+    check_kind(path, kind, encoding)
+    source = Source(table=table, path=path, kind=kind)
+    if kind == "csv":
+        source.read_path = prepare_text(path, encoding, workdir)
+        source.columns, source.delimiter = csv_header(source.read_path, table)
+    else:
+        source.columns = _parquet_columns(path, table)
+    check_columns(source)
+    return source
+
+
+def _parquet_columns(path: Path, table: Table) -> list[SourceColumn]:
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        described = con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [str(path)]).fetchall()
+    except duckdb.Error as err:
+        raise InputError(f"unreadable Parquet: {_first_line(err)}", file=path.name) from None
+    finally:
+        con.close()
+    # Contract names match case-insensitively; the reader still sees the original name.
+    known = {c.lower(): c for c in table.column_names}
+    return [
+        SourceColumn(name=known.get(name.lower(), name), source_type=str(dtype), ref=name)
+        for name, dtype, *_ in described
+    ]
+
+
+def _check(con, source: Source, max_bad_share: float) -> Checked:
+    import duckdb
+
+    try:
+        return check_source(con, source, max_bad_share)
+    except duckdb.Error as err:
+        raise InputError(f"unreadable: {_first_line(err)}", file=source.name) from None
+
+
+def _write_warehouse(
+    warehouse: Path, checked: list[Checked], hashes: dict[Path, str], load_id: str
+) -> list[LoadedTable]:
+    import duckdb
+
+    from himaudit.load.warehouse import replace_dataset
+
+    created = not warehouse.exists()
+    if created:
+        warehouse.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        con = duckdb.connect(str(warehouse))
+    except duckdb.Error as err:
+        raise InputError(
+            f"cannot open warehouse: {_first_line(err)}", file=str(warehouse)
+        ) from None
+    tables: list[LoadedTable] = []
+    current = ""
+    try:
+        con.execute("BEGIN TRANSACTION")
+        replace_dataset(con, new=created)
+        loaded_at = datetime.now().replace(microsecond=0)
+        for c in checked:
+            current = c.source.name
+            tables.append(_insert(con, c, hashes[c.source.path], loaded_at))
+            _insert_issues(con, c, load_id)
+        con.execute("COMMIT")
+    except BaseException as err:
+        con.execute("ROLLBACK")
+        con.close()
+        if created:
+            for leftover in (warehouse, warehouse.with_name(warehouse.name + ".wal")):
+                leftover.unlink(missing_ok=True)
+        if isinstance(err, duckdb.Error):
+            raise InputError(f"load failed: {_first_line(err)}", file=current or None) from None
+        raise
+    con.close()
+    return tables
+
+
+def _insert(con, c: Checked, digest: str, loaded_at: datetime) -> LoadedTable:
+    source, table = c.source, c.source.table.name
+    items, extras = select_list(source)
+    for name, dtype in extras:
+        con.execute(f"ALTER TABLE main.{table} ADD COLUMN {ident(name)} {dtype}")
+    con.execute(
+        f"INSERT INTO main.{table} BY NAME SELECT {', '.join(items)} "
+        f"FROM {reader_sql(source, store_rejects=False)}"
+    )
+    rows = con.execute(f"SELECT count(*) FROM main.{table}").fetchall()[0][0]
+    con.execute(
+        "INSERT INTO audit.loaded_tables VALUES (?, ?, ?, ?, ?)",
+        [table, str(source.path.resolve()), rows, digest, loaded_at],
+    )
+    return LoadedTable(table, source.path, rows, digest, c.rejected)
+
+
+def _insert_issues(con, c: Checked, load_id: str) -> None:
+    if c.issues.num_rows == 0:
+        return
+    view = f"_himaudit_issues_{uuid.uuid4().hex[:8]}"
+    con.register(view, c.issues)
+    try:
+        cols = ", ".join(ISSUE_COLUMNS)
+        con.execute(
+            f"INSERT INTO audit.load_issues (load_id, {cols}) SELECT ?, {cols} FROM {view}",
+            [load_id],
+        )
+    finally:
+        con.unregister(view)
+
+
+def _first_line(err: Exception) -> str:
+    text = str(err).strip().splitlines()
+    return text[0] if text else type(err).__name__
