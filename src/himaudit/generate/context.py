@@ -33,6 +33,9 @@ class GenContext:
     tables: dict[str, pl.DataFrame] = field(default_factory=dict)
     pools: Any = None  # himaudit.generate.pools.NamePools, built once per run
     extra: dict[str, list[pl.DataFrame]] = field(default_factory=dict)  # appended rows
+    # Facts one builder hands to a later one that are not in the contract tables (e.g. each
+    # patient's active span); never written out, so no defect can hide in it.
+    meta: dict[str, Any] = field(default_factory=dict)
     _claimed: dict[str, set[str]] = field(default_factory=dict)
 
     def rng(self, name: str) -> np.random.Generator:

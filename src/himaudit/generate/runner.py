@@ -1,0 +1,260 @@
+"""Run the generator: clean builders in dependency order, then injectors, then write.
+
+Two entry points share the same steps so a test sees exactly the data a user gets:
+``build_hospital`` keeps everything in memory (tests), ``generate`` streams iterator
+builders (the access log) chunk by chunk to the writer so memory does not grow with them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from himaudit.contract import load_contract
+from himaudit.errors import UsageError
+from himaudit.generate.context import Defect, GenContext
+from himaudit.generate.manifest import build_manifest
+from himaudit.generate.pools import build_pools
+from himaudit.generate.profile import Profile, load_profile
+from himaudit.generate.registry import BUILDERS, INJECTORS, build_order, discover
+from himaudit.generate.writer import DatasetWriter, TableSink, empty_table, to_contract
+
+ANSWER_KEY = "answer_key"
+
+
+@dataclass(frozen=True)
+class GenerateResult:
+    out: Path
+    profile: str
+    seed: int
+    format: str
+    as_of: str
+    rows: dict[str, int]  # table -> rows written (answer_key included)
+    files: list[Path]
+    defects: int
+    seconds: float
+    table_seconds: dict[str, float]  # builder time per table (streamed: build + write)
+
+
+def resolve_profile(profile: str | Profile, patients: int | None) -> Profile:
+    if isinstance(profile, Profile):
+        if patients is None:
+            return profile
+        if patients <= 0:
+            raise UsageError(f"--patients must be a positive number, got {patients}")
+        return dataclasses.replace(profile, patients=patients)
+    return load_profile(profile, patients=patients)
+
+
+def new_context(profile: Profile, seed: int) -> GenContext:
+    if seed < 0:
+        raise UsageError(f"--seed must be zero or positive, got {seed}")
+    discover()
+    return GenContext(profile=profile, seed=seed, pools=build_pools(tuple(profile.states)))
+
+
+def run_injectors(ctx: GenContext) -> pl.DataFrame:
+    """Every injector with a positive rate, in rule-id order → the answer_key frame."""
+    defects: list[Defect] = []
+    for rule_id in sorted(INJECTORS):
+        rate = ctx.profile.rate(rule_id)
+        if rate <= 0:
+            continue
+        found = INJECTORS[rule_id].fn(ctx, rate)
+        defects.extend(found)
+    for table, df in list(ctx.tables.items()):
+        if table in load_contract():
+            ctx.tables[table] = to_contract(table, df)
+    return answer_key_frame(defects)
+
+
+def answer_key_frame(defects: list[Defect]) -> pl.DataFrame:
+    return to_contract(
+        ANSWER_KEY,
+        pl.DataFrame(
+            {
+                "defect_id": [f"K{i:08d}" for i in range(1, len(defects) + 1)],
+                "rule_id": [d.rule_id for d in defects],
+                "table_name": [d.table_name for d in defects],
+                "record_key": [d.record_key for d in defects],
+                "mrn": [d.mrn for d in defects],
+                "detail": [d.detail for d in defects],
+            },
+            schema={
+                c: pl.String
+                for c in ("defect_id", "rule_id", "table_name", "record_key", "mrn", "detail")
+            },
+        ),
+    )
+
+
+def build_hospital(profile: str | Profile, seed: int, patients: int | None = None) -> GenContext:
+    """Build a whole hospital in memory (no files): for tests and small runs.
+
+    Iterator builders are materialised; rows injectors appended to ``ctx.extra`` are folded
+    into ``ctx.tables``; ``ctx.tables["answer_key"]`` holds the answer key."""
+    prof = resolve_profile(profile, patients)
+    ctx = new_context(prof, seed)
+    for b in build_order():
+        res = b.fn(ctx)
+        if isinstance(res, pl.DataFrame):
+            ctx.tables[b.table] = to_contract(b.table, res)
+        else:
+            chunks = [to_contract(b.table, c) for c in res]
+            ctx.tables[b.table] = pl.concat(chunks) if chunks else empty_table(b.table)
+    answer = run_injectors(ctx)
+    for table, extra in ctx.extra.items():
+        base = ctx.tables.get(table, empty_table(table))
+        ctx.tables[table] = pl.concat([base, *(to_contract(table, e) for e in extra)])
+    ctx.extra.clear()
+    ctx.tables[ANSWER_KEY] = answer
+    return ctx
+
+
+def generate(
+    out: Path | str,
+    *,
+    profile: str | Profile = "demo",
+    seed: int = 0,
+    patients: int | None = None,
+    fmt: str = "parquet",
+    progress: bool = True,
+) -> GenerateResult:
+    """Generate a dataset into ``out`` (created if needed), atomically; see module doc."""
+    t0 = time.perf_counter()
+    prof = resolve_profile(profile, patients)
+    out = Path(out)
+    writer = DatasetWriter(out, fmt)
+    bar = _Progress(progress)
+    try:
+        ctx = new_context(prof, seed)
+        streamed: dict[str, TableSink] = {}
+        timings: dict[str, float] = {}
+        with bar:
+            for b in build_order():
+                tb = time.perf_counter()
+                res = b.fn(ctx)
+                if isinstance(res, pl.DataFrame):
+                    ctx.tables[b.table] = to_contract(b.table, res)
+                    bar.done(b.table, res.height)
+                else:
+                    streamed[b.table] = _stream(writer, b.table, res, bar)
+                timings[b.table] = time.perf_counter() - tb
+            bar.note("defects", "injecting defects")
+            answer = run_injectors(ctx)
+            bar.done("defects", answer.height)
+            rows = _write_all(writer, ctx, streamed, answer, bar)
+        files = writer.staged_files()
+        notes: dict[str, Any] = {
+            "tables_without_builder": sorted(
+                t for t in load_contract() if t not in BUILDERS and t != ANSWER_KEY
+            ),
+            "defect_rules_without_injector": sorted(
+                r for r, v in prof.defects.items() if v > 0 and r not in INJECTORS
+            ),
+        }
+        text = build_manifest(prof, seed, fmt, rows, files, answer["rule_id"].to_list(), notes)
+        moved = writer.commit(text)
+    except BaseException:
+        writer.abort()
+        raise
+    return GenerateResult(
+        out=out,
+        profile=prof.name,
+        seed=seed,
+        format=fmt,
+        as_of=prof.as_of.isoformat(),
+        rows=rows,
+        files=moved,
+        defects=answer.height,
+        seconds=time.perf_counter() - t0,
+        table_seconds=timings,
+    )
+
+
+def _stream(
+    writer: DatasetWriter, table: str, chunks: Iterator[pl.DataFrame], bar: _Progress
+) -> TableSink:
+    sink = writer.open(table)
+    for chunk in chunks:
+        sink.write(chunk)
+        bar.advance(table, chunk.height)
+    return sink  # left open: injectors may still append rows (ctx.extra) before close
+
+
+def _write_all(
+    writer: DatasetWriter,
+    ctx: GenContext,
+    streamed: dict[str, TableSink],
+    answer: pl.DataFrame,
+    bar: _Progress,
+) -> dict[str, int]:
+    rows: dict[str, int] = {}
+    for table in load_contract():
+        if table == ANSWER_KEY:
+            continue
+        extra = ctx.extra.get(table, [])
+        sink = streamed.get(table) or writer.open(table)
+        if table not in streamed:
+            sink.write(ctx.tables.get(table, empty_table(table)))
+        for df in extra:
+            sink.write(df)
+        rows[table] = sink.close()
+        bar.done(f"write {table}", rows[table])
+    rows[ANSWER_KEY] = writer.write_table(ANSWER_KEY, answer)
+    return rows
+
+
+class _Progress:
+    """A rich progress display on stderr (one line per table), or nothing."""
+
+    def __init__(self, enabled: bool) -> None:
+        self._p: Any = None
+        self._tasks: dict[str, Any] = {}
+        self._rows: dict[str, int] = {}
+        if enabled:
+            from rich.console import Console
+            from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+            self._p = Progress(
+                SpinnerColumn(),
+                TextColumn("{task.description:<24}"),
+                TextColumn("{task.fields[rows]:>12,} rows"),
+                TimeElapsedColumn(),
+                console=Console(stderr=True),
+                transient=False,
+            )
+
+    def __enter__(self) -> _Progress:
+        if self._p is not None:
+            self._p.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._p is not None:
+            self._p.__exit__(*exc)
+
+    def _task(self, name: str, label: str | None = None) -> Any:
+        if name not in self._tasks:
+            self._tasks[name] = self._p.add_task(label or name, total=None, rows=0)
+        return self._tasks[name]
+
+    def note(self, name: str, label: str) -> None:
+        if self._p is not None:
+            self._task(name, label)
+
+    def advance(self, name: str, n: int) -> None:
+        if self._p is not None:
+            self._rows[name] = self._rows.get(name, 0) + n
+            self._p.update(self._task(name), rows=self._rows[name])
+
+    def done(self, name: str, n: int) -> None:
+        if self._p is not None:
+            task = self._task(name)
+            self._p.update(task, rows=n, total=1, completed=1)
