@@ -192,3 +192,16 @@ def make_outdir(outdir: Path) -> Path:
     }
     (outdir / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
     return outdir
+
+
+_DEMO: dict[Path, object] = {}
+
+
+def demo_result(base: Path):  # -> himaudit.demo.DemoResult
+    """Run ``himaudit demo`` once per test session (generate + scan + report are the slow
+    part, shared by the demo, PHI and browser tests)."""
+    from himaudit.demo import run_demo
+
+    if base not in _DEMO:
+        _DEMO[base] = run_demo(base / "demo")
+    return _DEMO[base]
