@@ -76,6 +76,12 @@ class NamePools:
         return loc
 
 
+def text_series(name: str, values: np.ndarray) -> pl.Series:
+    """A String Series from an object array of str/None. (Polars infers an Object column
+    from a numpy object array whose first value is None, so go through a list.)"""
+    return pl.Series(name, values.tolist(), dtype=pl.String)
+
+
 def phones(
     rng: np.random.Generator, n: int, *, offset: int = 0, space: int = 4_000_000_000
 ) -> np.ndarray:

@@ -129,6 +129,8 @@ def generate(
     """Generate a dataset into ``out`` (created if needed), atomically; see module doc."""
     t0 = time.perf_counter()
     prof = resolve_profile(profile, patients)
+    if seed < 0:  # checked before --out is touched
+        raise UsageError(f"--seed must be zero or positive, got {seed}")
     out = Path(out)
     writer = DatasetWriter(out, fmt)
     bar = _Progress(progress)
@@ -149,6 +151,7 @@ def generate(
             bar.note("defects", "injecting defects")
             answer = run_injectors(ctx)
             bar.done("defects", answer.height)
+            bar.note("write", "writing files")
             rows = _write_all(writer, ctx, streamed, answer, bar)
         files = writer.staged_files()
         notes: dict[str, Any] = {
@@ -185,6 +188,7 @@ def _stream(
     for chunk in chunks:
         sink.write(chunk)
         bar.advance(table, chunk.height)
+    bar.done(table, sink.rows)
     return sink  # left open: injectors may still append rows (ctx.extra) before close
 
 
@@ -206,8 +210,9 @@ def _write_all(
         for df in extra:
             sink.write(df)
         rows[table] = sink.close()
-        bar.done(f"write {table}", rows[table])
+        bar.advance("write", rows[table])
     rows[ANSWER_KEY] = writer.write_table(ANSWER_KEY, answer)
+    bar.done("write", sum(rows.values()))
     return rows
 
 

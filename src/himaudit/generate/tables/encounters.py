@@ -13,6 +13,7 @@ import numpy as np
 import polars as pl
 
 from himaudit.generate.context import GenContext
+from himaudit.generate.pools import text_series
 from himaudit.generate.registry import table_builder
 from himaudit.generate.staffing import pick_employed, roster
 from himaudit.generate.tables.patients import YEAR, day, mix
@@ -116,12 +117,12 @@ def build(ctx: GenContext) -> pl.DataFrame:
     df = pl.DataFrame(
         [
             p["mrn"],
-            pl.Series("encounter_class", cls, dtype=pl.String),
+            text_series("encounter_class", cls),
             pl.from_epoch(pl.Series("admit_at", admit), time_unit="s"),
             pl.from_epoch(pl.Series("discharge_at", discharge), time_unit="s"),
             att.alias("attending_id"),
-            pl.Series("department", dept, dtype=pl.String),
-            pl.Series("discharge_disposition", dispo, dtype=pl.String),
+            text_series("department", dept),
+            text_series("discharge_disposition", dispo),
             p["birth_date"].alias("reg_birth_date"),
             p["sex"].alias("reg_sex"),
         ]

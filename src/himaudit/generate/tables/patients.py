@@ -16,7 +16,7 @@ import numpy as np
 import polars as pl
 
 from himaudit.generate.context import GenContext
-from himaudit.generate.pools import phones, ssns
+from himaudit.generate.pools import phones, ssns, text_series
 from himaudit.generate.registry import table_builder
 
 EPOCH = date(1970, 1, 1)
@@ -133,7 +133,7 @@ def build(ctx: GenContext) -> pl.DataFrame:
     df = pl.DataFrame(
         [
             pl.Series("mrn", mrn_num).cast(pl.String).str.zfill(8),
-            *(pl.Series(k, v, dtype=pl.String) for k, v in text.items()),
+            *(text_series(k, v) for k, v in text.items()),
             pl.Series("birth_date", birth).cast(pl.Int32).cast(pl.Date),
             pl.Series("death_date", death).cast(pl.Int32).cast(pl.Date),
             pl.Series("registered_at", registered),

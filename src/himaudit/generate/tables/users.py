@@ -13,7 +13,7 @@ import numpy as np
 import polars as pl
 
 from himaudit.generate.context import GenContext
-from himaudit.generate.pools import phones
+from himaudit.generate.pools import phones, text_series
 from himaudit.generate.registry import table_builder
 from himaudit.generate.tables.patients import YEAR, day, mix
 
@@ -131,14 +131,14 @@ def build(ctx: GenContext) -> pl.DataFrame:
     df = pl.DataFrame(
         [
             pl.Series("user_id", ids).cast(pl.String).str.zfill(6),
-            pl.Series("first_name", first, dtype=pl.String),
-            pl.Series("last_name", last, dtype=pl.String),
+            text_series("first_name", first),
+            text_series("last_name", last),
             pl.Series("birth_date", birth).cast(pl.Int32).cast(pl.Date),
-            pl.Series("address", address, dtype=pl.String),
-            pl.Series("phone", phone, dtype=pl.String),
-            pl.Series("role", role, dtype=pl.String),
-            pl.Series("department", dept, dtype=pl.String),
-            pl.Series("specialty", spec, dtype=pl.String),
+            text_series("address", address),
+            text_series("phone", phone),
+            text_series("role", role),
+            text_series("department", dept),
+            text_series("specialty", spec),
             pl.Series("npi", npis(rng, n)),
             pl.Series("hired_at", hire * 86400 + secs),
             pl.Series("terminated_at", np.where(terminated, term, 0) * 86400 + secs),
