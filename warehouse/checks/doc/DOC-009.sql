@@ -1,0 +1,79 @@
+/*---
+id: DOC-009
+title: Delinquent record
+family: DOC
+severity: high
+kahn: {category: completeness, context: validation}
+tables: [encounters, notes]
+record_table: encounters
+record_key: encounter_id
+citation: "42 CFR 482.24(c)(4)(viii) — medical records completed within 30 days following discharge; legacy Joint Commission IM standard: delinquent records ≤ 50% of average monthly discharges"
+thresholds:
+  delinquent_days: 30       # days after discharge by which the record must be complete
+  lookback_months: 12       # window for average monthly discharges (summary figure)
+  alert_rate: 0.5           # legacy delinquency-rate alert (summary figure)
+description: >
+  An inpatient stay discharged more than delinquent_days before as-of whose record is still
+  incomplete: H&P or discharge summary missing, operative note missing for a surgical
+  procedure, or any note unsigned (as DOC-001). The run summary publishes the facility
+  delinquency rate = delinquent records ÷ average monthly discharges.
+---*/
+WITH stays AS (
+    SELECT encounter_id, min(mrn) AS mrn, min(attending_id) AS attending_id, min(discharge_at) AS discharge_at
+    FROM encounters
+    WHERE lower(encounter_class) = 'inpatient' AND discharge_at IS NOT NULL
+    GROUP BY encounter_id
+    HAVING min(discharge_at) + $delinquent_days * INTERVAL 1 DAY < $as_of
+),
+doc AS (
+    SELECT s.encounter_id,
+           count_if(n.note_type = 'history_physical') AS hp,
+           count_if(n.note_type = 'discharge_summary') AS ds,
+           count_if(n.note_type = 'operative') AS op,
+           count_if(n.note_id IS NOT NULL
+                    AND (n.signed_at IS NULL OR n.signer_id IS NULL
+                         OR coalesce(lower(n.status), 'draft') NOT IN ('signed', 'amended'))) AS unsigned,
+           list_sort(list(n.note_id) FILTER (WHERE n.note_id IS NOT NULL
+                    AND (n.signed_at IS NULL OR n.signer_id IS NULL
+                         OR coalesce(lower(n.status), 'draft') NOT IN ('signed', 'amended')))) AS unsigned_ids
+    FROM stays s
+    LEFT JOIN notes n ON n.encounter_id = s.encounter_id
+    GROUP BY s.encounter_id
+),
+surg AS (
+    SELECT DISTINCT p.encounter_id
+    FROM procedures p
+    LEFT JOIN ref.procedure_codes l
+      ON upper(regexp_replace(l.code_system, '[^A-Za-z0-9]', '', 'g')) = upper(regexp_replace(p.code_system, '[^A-Za-z0-9]', '', 'g'))
+     AND upper(CAST(l.code AS VARCHAR)) = upper(regexp_replace(p.code, '[^A-Za-z0-9]', '', 'g'))
+    WHERE coalesce(l.surgical, false)
+       OR (l.code IS NULL AND upper(regexp_replace(p.code_system, '[^A-Za-z0-9]', '', 'g')) = 'ICD10PCS'
+           AND substr(upper(p.code), 1, 1) = '0'
+           AND substr(upper(p.code), 3, 1) IN (SELECT CAST(root_operation AS VARCHAR) FROM ref.procedure_pcs_surgical_roots))
+),
+judged AS (
+    SELECT s.*, d.unsigned, d.unsigned_ids,
+           -- concat_ws skips NULLs: only the deficiencies present are listed
+           concat_ws('; ',
+                     CASE WHEN d.hp = 0 THEN 'history_physical missing' END,
+                     CASE WHEN d.ds = 0 THEN 'discharge_summary missing' END,
+                     CASE WHEN g.encounter_id IS NOT NULL AND d.op = 0 THEN 'operative note missing' END,
+                     CASE WHEN d.unsigned > 0 THEN CAST(d.unsigned AS VARCHAR) || ' unsigned note(s)' END)
+             AS deficiencies
+    FROM stays s
+    JOIN doc d ON d.encounter_id = s.encounter_id
+    LEFT JOIN surg g ON g.encounter_id = s.encounter_id
+)
+SELECT encounter_id AS record_key,
+       mrn,
+       attending_id AS user_id,
+       'Record ' || encounter_id || ' delinquent: discharged ' || strftime(discharge_at, '%Y-%m-%d')
+         || ', ' || deficiencies AS message,
+       to_json(struct_pack(
+         discharge_at := discharge_at,
+         days_since_discharge := date_diff('day', CAST(discharge_at AS DATE), CAST($as_of AS DATE)),
+         deficiencies := deficiencies,
+         unsigned_note_ids := unsigned_ids
+       )) AS evidence
+FROM judged
+WHERE deficiencies <> ''

@@ -1,0 +1,67 @@
+-- DOC-009 run-summary figures: the facility delinquency rate (legacy Joint Commission
+-- measure: delinquent records / average monthly discharges, alert above alert_rate).
+-- The CTEs repeat DOC-009.sql's so the figure counts exactly the records it flags.
+WITH stays AS (
+    SELECT encounter_id, min(mrn) AS mrn, min(attending_id) AS attending_id, min(discharge_at) AS discharge_at
+    FROM encounters
+    WHERE lower(encounter_class) = 'inpatient' AND discharge_at IS NOT NULL
+    GROUP BY encounter_id
+    HAVING min(discharge_at) + $delinquent_days * INTERVAL 1 DAY < $as_of
+),
+doc AS (
+    SELECT s.encounter_id,
+           count_if(n.note_type = 'history_physical') AS hp,
+           count_if(n.note_type = 'discharge_summary') AS ds,
+           count_if(n.note_type = 'operative') AS op,
+           count_if(n.note_id IS NOT NULL
+                    AND (n.signed_at IS NULL OR n.signer_id IS NULL
+                         OR coalesce(lower(n.status), 'draft') NOT IN ('signed', 'amended'))) AS unsigned,
+           list_sort(list(n.note_id) FILTER (WHERE n.note_id IS NOT NULL
+                    AND (n.signed_at IS NULL OR n.signer_id IS NULL
+                         OR coalesce(lower(n.status), 'draft') NOT IN ('signed', 'amended')))) AS unsigned_ids
+    FROM stays s
+    LEFT JOIN notes n ON n.encounter_id = s.encounter_id
+    GROUP BY s.encounter_id
+),
+surg AS (
+    SELECT DISTINCT p.encounter_id
+    FROM procedures p
+    LEFT JOIN ref.procedure_codes l
+      ON upper(regexp_replace(l.code_system, '[^A-Za-z0-9]', '', 'g')) = upper(regexp_replace(p.code_system, '[^A-Za-z0-9]', '', 'g'))
+     AND upper(CAST(l.code AS VARCHAR)) = upper(regexp_replace(p.code, '[^A-Za-z0-9]', '', 'g'))
+    WHERE coalesce(l.surgical, false)
+       OR (l.code IS NULL AND upper(regexp_replace(p.code_system, '[^A-Za-z0-9]', '', 'g')) = 'ICD10PCS'
+           AND substr(upper(p.code), 1, 1) = '0'
+           AND substr(upper(p.code), 3, 1) IN (SELECT CAST(root_operation AS VARCHAR) FROM ref.procedure_pcs_surgical_roots))
+),
+judged AS (
+    SELECT s.*, d.unsigned, d.unsigned_ids,
+           -- concat_ws skips NULLs: only the deficiencies present are listed
+           concat_ws('; ',
+                     CASE WHEN d.hp = 0 THEN 'history_physical missing' END,
+                     CASE WHEN d.ds = 0 THEN 'discharge_summary missing' END,
+                     CASE WHEN g.encounter_id IS NOT NULL AND d.op = 0 THEN 'operative note missing' END,
+                     CASE WHEN d.unsigned > 0 THEN CAST(d.unsigned AS VARCHAR) || ' unsigned note(s)' END)
+             AS deficiencies
+    FROM stays s
+    JOIN doc d ON d.encounter_id = s.encounter_id
+    LEFT JOIN surg g ON g.encounter_id = s.encounter_id
+),
+delinquent AS (
+    SELECT count(*) AS n FROM judged WHERE deficiencies <> ''
+),
+discharges AS (
+    SELECT count(DISTINCT encounter_id) AS n
+    FROM encounters
+    WHERE lower(encounter_class) = 'inpatient'
+      AND discharge_at IS NOT NULL
+      AND discharge_at <= $as_of
+      AND discharge_at > $as_of - $lookback_months * INTERVAL 1 MONTH
+)
+SELECT d.n AS delinquent_records,
+       round(x.n / nullif(CAST($lookback_months AS DOUBLE), 0), 2) AS avg_monthly_discharges,
+       round(d.n / nullif(x.n / nullif(CAST($lookback_months AS DOUBLE), 0), 0), 4) AS delinquency_rate,
+       CAST($alert_rate AS DOUBLE) AS delinquency_alert_rate,
+       coalesce(d.n / nullif(x.n / nullif(CAST($lookback_months AS DOUBLE), 0), 0) > $alert_rate, false)
+         AS delinquency_alert
+FROM delinquent d, discharges x
