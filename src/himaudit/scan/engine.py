@@ -164,7 +164,7 @@ def _run_one(
         "error": None, "seconds": 0.0,
     }  # fmt: skip
     params: dict[str, Any] = {}
-    missing = [t for t in rule.canonical_tables if t not in supplied]
+    missing = rule.missing_tables(supplied)
     if missing:
         row["status"] = "not_applicable"
         row["error"] = f"not supplied or empty: {', '.join(missing)}"

@@ -31,7 +31,7 @@ REQUIRED_KEYS = (
     "citation",
     "description",
 )
-OPTIONAL_KEYS = ("thresholds",)
+OPTIONAL_KEYS = ("thresholds", "applies_when")
 RULE_ID_RE = re.compile(r"^([A-Z]{2,5})-(\d{3})$")
 #: Non-canonical tables a rule may read (load-conformance records, reference data).
 EXTRA_TABLE_RE = re.compile(r"^(audit\.load_issues|audit\.loaded_tables|ref\.\w+)$")
@@ -61,6 +61,7 @@ class Rule:
     citation: str
     description: str
     thresholds: dict[str, Any] = field(default_factory=dict)
+    applies_when: str = "all"  # all: every listed table supplied; any: at least one
     kind: str = "sql"  # sql | python | gx
     source: str = ""  # file path or module name, for messages
     sql: str | None = None
@@ -73,6 +74,14 @@ class Rule:
     def canonical_tables(self) -> tuple[str, ...]:
         """Tables that decide applicability (reference/audit tables do not)."""
         return tuple(t for t in self.tables if "." not in t)
+
+    def missing_tables(self, supplied: Mapping[str, int]) -> list[str]:
+        """Why the rule is not applicable (empty list = applicable). ``applies_when: any``
+        suits rules that scan several tables independently (duplicate keys, future dates)."""
+        missing = [t for t in self.canonical_tables if t not in supplied]
+        if self.applies_when == "any" and len(missing) < len(self.canonical_tables):
+            return []
+        return missing
 
     def catalogue_row(self) -> dict[str, Any]:
         return {
@@ -153,6 +162,9 @@ def validate_meta(
     for name in thresholds:
         if not re.match(r"^[a-z_][a-z0-9_]*$", str(name)) or name == "as_of":
             raise _fail(source, f"threshold name {name!r} must be snake_case and not as_of")
+    applies_when = str(meta.get("applies_when", "all"))
+    if applies_when not in ("all", "any"):
+        raise _fail(source, f"applies_when must be all or any, got {applies_when!r}")
     return {
         "id": rule_id,
         "title": str(meta["title"]).strip(),
@@ -165,6 +177,7 @@ def validate_meta(
         "citation": str(meta["citation"]).strip(),
         "description": " ".join(str(meta["description"]).split()),
         "thresholds": dict(thresholds),
+        "applies_when": applies_when,
     }
 
 

@@ -68,7 +68,7 @@ def lint_sql(sql: str, rule_id: str = "") -> list[str]:
     """Return one message per forbidden idiom found (empty list = clean)."""
     try:
         trees = [t for t in sqlglot.parse(sql, read="duckdb") if t is not None]
-    except sqlglot.errors.ParseError as err:
+    except sqlglot.errors.SqlglotError as err:  # ParseError, TokenError, ...
         return [f"does not parse as DuckDB SQL: {str(err).splitlines()[0]}"]
     problems: list[str] = []
     for tree in trees:

@@ -34,7 +34,7 @@ def apply_tolerance(
 def run_gx_stage(wh: Path, rules: list[Rule], supplied: dict[str, int]) -> dict[str, Any]:
     """Validate the applicable GX rules in one pass per table; rule id -> findings table or
     the exception that broke it. GX is imported only when there is something to run."""
-    runnable = [r for r in rules if all(t in supplied for t in r.canonical_tables)]
+    runnable = [r for r in rules if not r.missing_tables(supplied)]
     if not runnable:
         return {}
     from himaudit.scan.gx_duckdb import run_gx_rules

@@ -15,8 +15,9 @@ description: >
 SELECT e.encounter_id AS record_key,
        e.mrn,
        e.attending_id AS user_id,
-       'Encounter ' || e.encounter_id || ' refers to MRN ' || coalesce(e.mrn, '(null)')
+       'Encounter ' || e.encounter_id || ' refers to MRN ' || e.mrn
          || ', which is not in the MPI' AS message,
        to_json(struct_pack(mrn := e.mrn)) AS evidence
 FROM encounters e
-WHERE NOT EXISTS (SELECT 1 FROM patients p WHERE p.mrn = e.mrn)
+WHERE e.mrn IS NOT NULL
+  AND NOT EXISTS (SELECT 1 FROM patients p WHERE p.mrn = e.mrn)
