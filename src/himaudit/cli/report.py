@@ -12,7 +12,7 @@ def print_overview(outdir: Path) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from himaudit.report.data import SEVERITY_ORDER
+    from himaudit.report.data import SEVERITY_ORDER, format_figure
     from himaudit.report.overview import overview
 
     ov = overview(outdir)
@@ -31,7 +31,7 @@ def print_overview(outdir: Path) -> None:
     if ov.statuses:
         console.print("rules: " + ", ".join(f"{n} {s}" for s, n in sorted(ov.statuses.items())))
     for name, value in sorted(ov.figures.items()):
-        console.print(f"{name}: {value}")
+        console.print(f"{name}: {format_figure(value)}")
 
 
 def report(

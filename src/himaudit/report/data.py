@@ -31,8 +31,20 @@ class RunInfo:
 
     @property
     def figures(self) -> dict[str, Any]:
+        """Run-summary figures, flattened: the scan keys them by rule id
+        (``{"MPI-002": {"duplicate_error_rate": 0.03}}`` → ``"MPI-002 duplicate_error_rate"``)."""
         figs = self.summary.get("figures") or {}
-        return figs if isinstance(figs, dict) else {}
+        flat: dict[str, Any] = {}
+        if not isinstance(figs, dict):
+            return flat
+        for key, value in figs.items():
+            if isinstance(value, dict):
+                for sub, inner in value.items():
+                    if not isinstance(inner, dict | list):
+                        flat[f"{key} {sub}"] = inner
+            elif not isinstance(value, list):
+                flat[str(key)] = value
+        return flat
 
 
 def open_outdir(outdir: Path, *, read_only: bool = True) -> Any:
@@ -43,10 +55,12 @@ def open_outdir(outdir: Path, *, read_only: bool = True) -> Any:
     if not db.is_file():
         raise InputError("not a scan output directory (no warehouse.duckdb)", file=str(outdir))
     try:
-        return duckdb.connect(str(db), read_only=read_only)
+        con = duckdb.connect(str(db), read_only=read_only)
     except duckdb.Error as err:
         first = str(err).splitlines()[0]
         raise InputError(f"cannot open warehouse: {first}", file=str(db)) from err
+    con.execute("SET enable_progress_bar = false")  # the report prints its own output
+    return con
 
 
 def read_summary(outdir: Path) -> dict[str, Any]:
@@ -171,6 +185,11 @@ def rule_statuses(con: Any, run: RunInfo) -> list[dict[str, Any]]:
                 for k, v in rules.items()
             ]
         rows = [r for r in rules if isinstance(r, dict)]
+    titles = {
+        str(r.get("rule_id") or r.get("id")): r.get("title")
+        for r in (run.summary.get("rules") or [])
+        if isinstance(r, dict)
+    }
     out = []
     for r in rows:
         rule_id = r.get("rule_id") or r.get("id")
@@ -180,7 +199,7 @@ def rule_statuses(con: Any, run: RunInfo) -> list[dict[str, Any]]:
         out.append(
             {
                 "rule_id": str(rule_id),
-                "title": r.get("title") or "",
+                "title": r.get("title") or titles.get(str(rule_id)) or "",
                 "family": r.get("family") or str(rule_id).split("-")[0],
                 "severity": r.get("severity") or "",
                 "status": r.get("status") or "",
@@ -189,3 +208,14 @@ def rule_statuses(con: Any, run: RunInfo) -> list[dict[str, Any]]:
             }
         )
     return sorted(out, key=lambda r: r["rule_id"])
+
+
+def format_figure(value: Any) -> str:
+    """Figures for people: rates to 4 significant digits, counts with thousands separators."""
+    if isinstance(value, bool) or value is None:
+        return str(value)
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)

@@ -20,6 +20,7 @@ from himaudit.report.data import (
     SEVERITY_ORDER,
     counts_by,
     family_findings,
+    format_figure,
     open_outdir,
     rule_statuses,
     run_info,
@@ -59,6 +60,7 @@ def _environment() -> Any:
         lstrip_blocks=True,
     )
     env.filters["num"] = lambda v: f"{int(v or 0):,}"
+    env.filters["fig"] = format_figure
     return env
 
 
@@ -139,7 +141,7 @@ def build_context(con: Any, outdir: Path, show_phi: bool) -> dict[str, Any]:
         "total_findings": sum(sum(m.values()) for m in matrix.values()),
         "rules": rules,
         "statuses": statuses,
-        "figures": {k: v for k, v in run.figures.items() if not isinstance(v, dict | list)},
+        "figures": run.figures,
         "charts": chart_list,
         "sections": sections,
         "findings_cap": FINDINGS_CAP,

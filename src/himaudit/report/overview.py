@@ -48,5 +48,4 @@ def overview(outdir: Path | str) -> Overview:
     statuses: dict[str, int] = {}
     for r in rules:
         statuses[r["status"] or "unknown"] = statuses.get(r["status"] or "unknown", 0) + 1
-    figures = {k: v for k, v in run.figures.items() if not isinstance(v, dict | list)}
-    return Overview(run=run, matrix=matrix, statuses=statuses, figures=figures)
+    return Overview(run=run, matrix=matrix, statuses=statuses, figures=run.figures)

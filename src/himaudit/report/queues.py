@@ -100,17 +100,16 @@ def _write(con: Any, sql: str, params: list[Any], path: Path, masker: Masker) ->
     tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
     preview: list[dict[str, Any]] = []
     total = 0
+    plan = masker.plan(columns)
     with tmp.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
         writer.writerow(columns)
         while chunk := cur.fetchmany(_CHUNK):
             for raw in chunk:
-                row = masker.row(dict(zip(columns, raw, strict=True)))
-                if "evidence" in row:
-                    row["evidence"] = masker.evidence(raw[columns.index("evidence")])
-                writer.writerow(["" if row[c] is None else row[c] for c in columns])
+                values = [f(v) for f, v in zip(plan, raw, strict=True)]
+                writer.writerow(["" if v is None else v for v in values])
                 if len(preview) < PREVIEW_ROWS:
-                    preview.append(row)
+                    preview.append(dict(zip(columns, values, strict=True)))
                 total += 1
     os.replace(tmp, path)
     return WorkQueue(path.stem, "", "", path, columns, total, preview)
