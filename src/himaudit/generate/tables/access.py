@@ -119,17 +119,28 @@ def identity_pairs(ctx: GenContext) -> pl.DataFrame:
     u = prep(ctx.tables["users"], "user_id")
     p = prep(ctx.tables["patients"], "mrn")
     joins = []
-    for keys, kind in (
-        (["first", "last", "birth"], "self"),
-        (["first", "last", "addr"], "self"),
-        (["last", "addr"], "family"),
-        (["last", "phone"], "family"),
+    for keys, kind, via in (
+        (["first", "last", "birth"], "self", "name+birth_date"),
+        (["first", "last", "addr"], "self", "name+address"),
+        (["last", "addr"], "family", "last_name+address"),
+        (["last", "phone"], "family", "last_name+phone"),
     ):
         uu = u.filter(*[pl.col(k).is_not_null() & (pl.col(k).cast(pl.String) != "") for k in keys])
-        joins.append(uu.join(p, on=keys).select("user_id", "mrn", kind=pl.lit(kind)))
-    pairs = pl.concat(joins)
+        joins.append(
+            uu.join(p, on=keys).select("user_id", "mrn", kind=pl.lit(kind), via=pl.lit(via))
+        )
     # a self match is reported as self only (it is also a same-surname same-address match)
-    return pairs.sort("kind", descending=True).unique(["user_id", "mrn"], keep="first")
+    return (
+        pl.concat(joins)
+        .group_by("user_id", "mrn")
+        .agg(
+            kind=pl.when((pl.col("kind") == "self").any())
+            .then(pl.lit("self"))
+            .otherwise(pl.lit("family")),
+            via=pl.col("via").unique().sort().str.join(";"),
+        )
+        .sort("user_id", "mrn")
+    )
 
 
 def care_links(ctx: GenContext) -> pl.DataFrame:
