@@ -93,56 +93,88 @@ def _as_of_s(ctx: GenContext) -> int:
 def build_disclosures(ctx: GenContext) -> pl.DataFrame:
     """Disclosures (released and a few still open); their authorizations wait in ctx.meta."""
     rng = ctx.rng("disclosures")
+    rate = float(ctx.profile.mix.get("roi_requests_per_patient", 0.08))
+    d = _draw(ctx, rng, round(ctx.profile.patients * rate), None, sensitive=True)
+    d = pl.concat([d, _open_requests(ctx, rng, _as_of_s(ctx))], how="diagonal_relaxed")
+    disclosures, auth = _finish(ctx, rng, d, "D", "AU")
+    ctx.meta["roi_authorizations"] = auth
+    return disclosures
+
+
+def fresh_requests(
+    ctx: GenContext, rng: np.random.Generator, n: int, kinds: list[tuple[str, str]], tag: str
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """n new clean released requests of the given (requester, purpose) kinds, no sensitive
+    categories, with ids ``D<tag>…`` / ``AU<tag>…`` outside the builder's range (injectors
+    top up small pools with these before breaking them)."""
+    idx = rng.integers(0, len(kinds), size=n)
+    d = _draw(ctx, rng, n, [kinds[i] for i in idx], sensitive=False)
+    return _finish(ctx, rng, d, "D" + tag, "AU" + tag)
+
+
+def _draw(
+    ctx: GenContext,
+    rng: np.random.Generator,
+    n: int,
+    kinds: list[tuple[str, str]] | None,
+    *,
+    sensitive: bool,
+) -> pl.DataFrame:
+    """Released requests 1–365 days after a discharge (at least 75 days before as-of)."""
     as_of = _as_of_s(ctx)
     enc = ctx.tables["encounters"].select(
         "mrn", dis=pl.col("discharge_at").cast(pl.Datetime("us")).dt.epoch("s")
     )
     enc = enc.filter(pl.col("dis").is_not_null() & (pl.col("dis") <= as_of - 90 * DAY_S))
-    rate = float(ctx.profile.mix.get("roi_requests_per_patient", 0.05))
-    n = round(ctx.profile.patients * rate) if enc.height else 0
+    n = n if enc.height else 0
     base = enc[rng.integers(0, enc.height, size=n)] if n else enc.head(0)
     req_day = np.minimum(
         base["dis"].to_numpy() // DAY_S + rng.integers(1, 366, size=n), as_of // DAY_S - 75
     )
     requested = req_day * DAY_S + rng.integers(8 * 3600, 17 * 3600, size=n)
-    kind = rng.choice(len(REQUESTS), size=n, p=[s for _, _, s in REQUESTS])
-    requester = np.array([r for r, _, _ in REQUESTS], dtype=object)[kind]
-    purpose = np.array([p for _, p, _ in REQUESTS], dtype=object)[kind]
+    if kinds is None:
+        pick = rng.choice(len(REQUESTS), size=n, p=[s for _, _, s in REQUESTS])
+        kinds = [REQUESTS[k][:2] for k in pick]
     d = pl.DataFrame(
         {
             "mrn": base["mrn"],
-            "requester_type": pl.Series(requester, dtype=pl.String),
-            "purpose": pl.Series(purpose, dtype=pl.String),
+            "requester_type": pl.Series([k[0] for k in kinds], dtype=pl.String),
+            "purpose": pl.Series([k[1] for k in kinds], dtype=pl.String),
             "requested": requested,
         }
     )
-    d = _categories(d, rng)
-    d = _release_times(d, rng)
-    d = pl.concat([d, _open_requests(ctx, rng, as_of)], how="diagonal_relaxed")
+    return _release_times(_categories(d, rng, sensitive), rng)
+
+
+def _finish(
+    ctx: GenContext, rng: np.random.Generator, d: pl.DataFrame, d_prefix: str, a_prefix: str
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Ids in request order, recipients, authorizations; contract-shaped disclosures."""
     d = d.sort("requested", "mrn", "requester_type", maintain_order=True)
-    ids = pl.int_range(1, d.height + 1, eager=True).cast(pl.String).str.zfill(8)
+    width = 9 - len(d_prefix)
+    ids = pl.int_range(1, d.height + 1, eager=True).cast(pl.String).str.zfill(width)
     office = pl.Series(rng.integers(1, 1000, size=d.height)).cast(pl.String).str.zfill(4)
     d = d.with_columns(
-        disclosure_id="D" + ids,
+        disclosure_id=d_prefix + ids,
         recipient=pl.concat_str(
             pl.col("requester_type").replace_strict(RECIPIENT_PREFIX, default="OTH"),
             pl.lit("-"),
             office,
         ),
     )
-    auth = _authorizations(d, ctx, rng, as_of)
-    ctx.meta["roi_authorizations"] = auth
+    auth = _authorizations(d, ctx, rng, _as_of_s(ctx), a_prefix)
     d = d.join(auth.select("disclosure_id", "authorization_id"), on="disclosure_id", how="left")
-    return d.select(
+    disclosures = d.select(
         "disclosure_id", "mrn", "requester_type",
         pl.from_epoch("requested", time_unit="s").alias("requested_at"),
         pl.from_epoch("released", time_unit="s").alias("released_at"),
         "authorization_id", categories=category_string(pl.col("mask")), purpose="purpose",
         recipient="recipient", extension_noted_at=pl.from_epoch("extension", time_unit="s"),
     )  # fmt: skip
+    return disclosures, auth
 
 
-def _categories(d: pl.DataFrame, rng: np.random.Generator) -> pl.DataFrame:
+def _categories(d: pl.DataFrame, rng: np.random.Generator, sensitive: bool) -> pl.DataFrame:
     """Category bit masks: general categories; some Part 2 and psychotherapy releases."""
     n = d.height
     mask = np.zeros(n, dtype=np.int64)
@@ -153,10 +185,10 @@ def _categories(d: pl.DataFrame, rng: np.random.Generator) -> pl.DataFrame:
     needs = d.select(needs_authorization(pl.col("requester_type"), pl.col("purpose"))).to_series()
     needs = needs.to_numpy()
     # psychotherapy notes: alone, only where an authorization is in play anyway
-    psych = needs & (rng.random(n) < 0.04)
+    psych = needs & (rng.random(n) < 0.04) & sensitive
     mask = np.where(psych, BIT[PSYCHOTHERAPY], mask)
     # Part 2 records: to the patient, or under a Part 2 consent (never to courts here)
-    part2 = ~psych & (req != "court") & (rng.random(n) < 0.04)
+    part2 = ~psych & (req != "court") & (rng.random(n) < 0.04) & sensitive
     mask = np.where(part2, mask | BIT[PART2], mask)
     return d.with_columns(
         mask=pl.Series(mask),
@@ -209,7 +241,7 @@ def _open_requests(ctx: GenContext, rng: np.random.Generator, as_of: int) -> pl.
 
 
 def _authorizations(
-    d: pl.DataFrame, ctx: GenContext, rng: np.random.Generator, as_of: int
+    d: pl.DataFrame, ctx: GenContext, rng: np.random.Generator, as_of: int, prefix: str
 ) -> pl.DataFrame:
     """One authorization per released disclosure that needs one (or a Part 2 consent)."""
     a = d.filter(pl.col("released").is_not_null() & (pl.col("needs") | pl.col("part2")))
@@ -233,10 +265,10 @@ def _authorizations(
     )
     minor = (signed // DAY_S - age_days) < 18 * 365.25
     rep = minor | (rng.random(n) < 0.05)
-    ids = pl.int_range(1, n + 1, eager=True).cast(pl.String).str.zfill(8)
+    ids = pl.int_range(1, n + 1, eager=True).cast(pl.String).str.zfill(10 - len(prefix))
     out = pl.DataFrame(
         {
-            "authorization_id": "AU" + ids,
+            "authorization_id": prefix + ids,
             "disclosure_id": a["disclosure_id"],
             "mrn": a["mrn"],
             "signed_at": pl.from_epoch(pl.Series(signed), time_unit="s"),
