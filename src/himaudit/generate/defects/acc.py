@@ -35,6 +35,7 @@ WINDOW_DAYS = 7  # ACC-003/004/005 default treatment window
 PURPOSE_DAYS = 60  # ACC-005 default operational purpose window
 DAY = timedelta(days=1)
 USER_CLAIM = "acc:user"
+PAIR_CLAIM = "acc:pair"
 
 
 def _env(ctx: GenContext) -> dict[str, Any]:
@@ -150,12 +151,18 @@ def with_users(env: dict[str, Any], df: pl.DataFrame) -> pl.DataFrame:
 
 
 def take(ctx: GenContext, ev: pl.DataFrame, n: int, *, per_user: bool = True) -> pl.DataFrame:
-    """The first ``n`` candidates whose user is still unclaimed by another ACC injector."""
+    """The first ``n`` candidates whose user is still unclaimed by another ACC injector
+    (``per_user=False``: whose (user, patient) pair is unclaimed — self and household snoops
+    are single opens that cannot disturb each other, and the linked users are few)."""
     rows = []
     for row in ev.iter_rows(named=True):  # candidates are few (a few times n)
         if len(rows) >= n:
             break
-        if not per_user or ctx.claim(USER_CLAIM, [row["user_id"]]):
+        if per_user:
+            fresh = ctx.claim(USER_CLAIM, [row["user_id"]])
+        else:
+            fresh = ctx.claim(PAIR_CLAIM, [f"{row['user_id']}|{row['mrn']}"])
+        if fresh:
             rows.append(row)
     return pl.DataFrame(rows, schema=ev.schema) if rows else ev.clear()
 
@@ -330,13 +337,9 @@ def _pair_injector(ctx: GenContext, rate: float, rule_id: str, kind: str) -> lis
     keep = pl.col("employed") & ~pl.col("vip")
     if kind == "family":
         keep = keep & ~pl.col("treated")
-    if env["advanced"] and kind == "family":
-        cand = (
-            cand.with_columns(order=pl.col("via").str.contains("address"))
-            .sort("order")
-            .drop("order")
-        )
-    ev = _finish(ctx, env, cand, rng, keep, n)
+    # advanced: households linked only by phone (not address) first, when there are any
+    prefer = pl.col("via").str.contains("address") if env["advanced"] and kind == "family" else None
+    ev = _finish(ctx, env, cand, rng, keep, n, prefer=prefer, per_user=False)
     what = "own record" if kind == "self" else "household member's record"
     detail = ev.select(pl.format(f"{what}, linked on {{}}", "via")).to_series() if ev.height else ""
     return emit(ctx, rule_id, ev, rng, detail)
@@ -451,5 +454,212 @@ def inject_unexplained_access(ctx: GenContext, rate: float) -> list[Defect]:
         why=pl.lit("operational access, no encounter within 60 d")
     )
     ev2 = _finish(ctx, env, c2, rng, clean & ~pl.col("purpose") & ~pl.col("treated"), n // 2)
-    ev = pl.concat([ev1, ev2]) if ev2.height else ev1
+    ev = pl.concat([ev1, ev2], how="diagonal_relaxed") if ev2.height else ev1
     return emit(ctx, "ACC-005", ev, rng, ev["why"] if ev.height else "")
+
+
+@injector("ACC-006", tables=("access_log",))
+def inject_after_hours(ctx: GenContext, rate: float) -> list[Defect]:
+    """A treating clinician with a long history opens the chart far outside their own shift
+    (basic: ~12 h away; advanced: 3–4 h past the end or before the start of the shift)."""
+    env, rng = _env(ctx), ctx.rng("inject:ACC-006")
+    clin = env["model"].filter(pl.col("group") == "clinical")
+    busy = env["links"].join(clin.select("user_id"), on="user_id")
+    busy = busy.filter(pl.len().over("user_id") >= 30)  # enough history to learn a pattern
+    n = _count(rate, busy["user_id"].n_unique())
+    if busy.is_empty() or n <= 0:
+        return []
+    base = with_users(env, _sample(busy, 8 * n, rng))
+    base = base.with_columns(_stay_days(base, rng))
+    start, length = base["shift_start"].to_numpy(), base["shift_len"].to_numpy()
+    if env["advanced"]:
+        late = rng.random(base.height) < 0.5
+        gap = 3.0 + rng.random(base.height)
+        hour = np.where(late, start + length + gap, start - gap)
+    else:
+        hour = start + length / 2 + 12 + rng.uniform(-1, 1, base.height)
+    cand = in_shift(
+        base.select(
+            "user_id",
+            "mrn",
+            "day",
+            *[c for c in base.columns if c.startswith(("shift", "ws", "day_"))],
+        ),
+        rng,
+        hour,
+    )
+    keep = pl.col("employed") & pl.col("treated") & (pl.col("pair").fill_null("") != "self")
+    ev = _finish(ctx, env, cand, rng, keep, n)
+    return emit(ctx, "ACC-006", ev, rng, "chart opened outside the user's usual shift")
+
+
+def _ops_day_candidates(
+    env: dict[str, Any], rng: np.random.Generator, roles: tuple[str, ...], k: int
+) -> pl.DataFrame:
+    """Operational users whose shift stays within one calendar day, each with one random day
+    of their employment inside the data window (leaving 60 days of history before it)."""
+    m = env["model"].filter(
+        pl.col("group").is_in(roles), pl.col("shift_start") + pl.col("shift_len") <= 24
+    )
+    if m.is_empty():
+        return m
+    m = m[rng.permutation(m.height)]
+    lo = pl.lit(env["lo"] + 60 * DAY)
+    start = m.select(pl.max_horizontal(pl.col("hired_at") + 30 * DAY, lo)).to_series()
+    end = m.select(
+        pl.min_horizontal(pl.col("terminated_at").fill_null(env["cap"]), pl.lit(env["cap"]))
+        - 2 * DAY
+    ).to_series()
+    span = (end - start).dt.total_days().to_numpy()
+    m = m.with_columns(start=start, span=pl.Series(span)).filter(pl.col("span") > 0)
+    m = pl.concat([m] * 4)  # four candidate days per user: busy days have enough patients
+    m = m[rng.permutation(m.height)]
+    off = (rng.random(m.height) * m["span"].to_numpy()).astype(np.int64)
+    return m.with_columns(
+        day=(pl.col("start").dt.date().cast(pl.Int32) + pl.Series(off, dtype=pl.Int32)).cast(
+            pl.Date
+        )
+    ).head(k)
+
+
+def _recent_patients(env: dict[str, Any], user_id: str, day: Any, k: int, rng) -> pl.DataFrame:
+    """Up to k distinct patients admitted within 55 days of ``day`` (a documented purpose
+    for operational staff), excluding VIPs and the user's own linked identities."""
+    t = datetime.combine(day, datetime.min.time())
+    enc = env["enc"].filter(pl.col("admit_at").is_between(t - 55 * DAY, t + 55 * DAY))
+    mrns = enc["mrn"].unique().sort()
+    bad = env["pairs"].filter(pl.col("user_id") == user_id)["mrn"]
+    mrns = mrns.filter(~mrns.is_in(env["vip"].implode()) & ~mrns.is_in(bad.implode()))
+    if mrns.len() == 0:
+        return pl.DataFrame(schema={"mrn": pl.String})
+    pick = rng.permutation(mrns.len())[:k]
+    return pl.DataFrame({"mrn": mrns.gather(pick)})
+
+
+def _burst(
+    ctx: GenContext, rule_id: str, roles: tuple[str, ...], n: int, size, actions, detail: str
+) -> list[Defect]:
+    """Bursts of opens by operational users, one user-day each (ACC-007 and ACC-008)."""
+    env, rng = _env(ctx), ctx.rng(f"inject:{rule_id}")
+    cand = _ops_day_candidates(env, rng, roles, 40 * n)
+    parts = []
+    for row in cand.iter_rows(named=True):  # n user-days: tens to a hundred
+        if len(parts) >= n:
+            break
+        patients, events = size(env, row, rng)
+        pts = _recent_patients(env, row["user_id"], row["day"], patients, rng)
+        if pts.height < patients:
+            continue
+        idx = np.arange(events) % patients
+        width = min(2.0, row["shift_len"]) if rule_id == "ACC-008" else row["shift_len"]
+        begin = row["shift_start"] + rng.random() * (row["shift_len"] - width)
+        hours = begin + rng.random(events) * width
+        ev = pl.DataFrame(
+            {
+                "user_id": [row["user_id"]] * events,
+                "mrn": pts["mrn"].gather(idx),
+                "day": [row["day"]] * events,
+                "shift_start": row["shift_start"],
+                "shift_len": row["shift_len"],
+                "ws_base": row["ws_base"],
+                "action": np.array(actions)[rng.integers(0, len(actions), events)],
+            }
+        )
+        ev = annotate(env, in_shift(ev, rng, hours).with_columns(cid=pl.int_range(pl.len())))
+        if not (ev["employed"].all() and ev["in_window"].all() and ev["purpose"].all()):
+            continue
+        if ctx.claim(USER_CLAIM, [row["user_id"]]):
+            parts.append(ev)
+    ev = pl.concat(parts) if parts else pl.DataFrame()
+    return emit(ctx, rule_id, ev, rng, detail, key="day")
+
+
+def _role_daily_rate(env: dict[str, Any], role: str, day: Any) -> float:
+    """Expected charts per working day of one member of ``role`` (the builder's model)."""
+    p = {r: prob for r, prob, *_ in acc._PURPOSES}.get(role, 0.0)
+    days = max((env["cap"] - env["lo"]).days, 1)
+    t = datetime.combine(day, datetime.min.time())
+    m = env["model"].filter(
+        pl.col("group") == role,
+        pl.col("hired_at") <= t,
+        pl.col("terminated_at").is_null() | (pl.col("terminated_at") > t),
+    )
+    return p * env["enc"].height / days * 7 / 5 / max(m.height, 1)
+
+
+@injector("ACC-007", tables=("access_log",))
+def inject_volume_spike(ctx: GenContext, rate: float) -> list[Defect]:
+    """An operational user opens many distinct charts in one day (basic ~10×, advanced ~3×
+    their usual day, always at least 25 / 18 more than usual)."""
+    env = _env(ctx)
+
+    def size(env: dict[str, Any], row: dict[str, Any], rng) -> tuple[int, int]:
+        lam = max(1.0, _role_daily_rate(env, row["group"], row["day"]))
+        k = int(np.ceil(max(3.4 * lam, lam + 18) if env["advanced"] else max(10 * lam, lam + 25)))
+        return k, k + int(rng.integers(0, max(k // 5, 1) + 1))
+
+    n = _count(
+        rate, env["model"].filter(pl.col("group").is_in(("him", "billing", "registration"))).height
+    )
+    return _burst(
+        ctx,
+        "ACC-007",
+        ("him", "billing", "registration"),
+        n,
+        size,
+        ("view",),
+        "distinct patients in one day far above the user's usual volume",
+    )
+
+
+@injector("ACC-008", tables=("access_log",))
+def inject_print_burst(ctx: GenContext, rate: float) -> list[Defect]:
+    """An HIM or billing user prints/exports a few charts over and over within two hours
+    (basic 25–40 outputs; advanced 11–14, just over the threshold of 10)."""
+    env = _env(ctx)
+
+    def size(env: dict[str, Any], row: dict[str, Any], rng) -> tuple[int, int]:
+        outputs = int(rng.integers(11, 15) if env["advanced"] else rng.integers(25, 41))
+        return int(rng.integers(3, 6)), outputs
+
+    n = _count(rate, env["model"].filter(pl.col("group").is_in(("him", "billing"))).height)
+    return _burst(
+        ctx,
+        "ACC-008",
+        ("him", "billing"),
+        n,
+        size,
+        ("print", "export"),
+        "burst of prints/exports in one day",
+    )
+
+
+@injector("ACC-009", tables=("access_log",))
+def inject_btg_without_reason(ctx: GenContext, rate: float) -> list[Defect]:
+    """A treating clinician breaks the glass without a reason (advanced: a placeholder)."""
+    env, rng = _env(ctx), ctx.rng("inject:ACC-009")
+    clin = env["model"].filter(pl.col("group") == "clinical")
+    links = env["links"].join(clin.select("user_id"), on="user_id")
+    n = _count(rate, clin.height)
+    if links.is_empty() or n <= 0:
+        return []
+    base = _sample(links, 30 * n, rng)
+    cand = in_shift(with_users(env, base.select("user_id", "mrn", _stay_days(base, rng))), rng)
+    cand = cand.join(
+        base.select("user_id", "mrn", "encounter_class").unique(["user_id", "mrn"]),
+        on=["user_id", "mrn"],
+        how="left",
+    )
+    keep = pl.col("employed") & pl.col("treated") & (pl.col("pair").fill_null("") != "self")
+    # emergency charts first: where break-the-glass happens in real life
+    ev = _finish(ctx, env, cand, rng, keep, n, prefer=pl.col("encounter_class") != "emergency")
+    if ev.is_empty():
+        return []
+    fillers = ["n/a", "N/A", ".", "  ", "none", "test", "-"]
+    reason = (
+        [fillers[i] for i in rng.integers(0, len(fillers), ev.height)]
+        if env["advanced"]
+        else [None] * ev.height
+    )
+    ev = ev.with_columns(btg=pl.lit(True), btg_reason=pl.Series(reason, dtype=pl.String))
+    return emit(ctx, "ACC-009", ev, rng, "break-the-glass with no usable reason")
