@@ -28,7 +28,7 @@ WITH stays AS (
 ),
 docs AS (
     SELECT s.encounter_id,
-           count_if(n.note_type = 'history_physical') AS hp_count,
+           coalesce(count_if(n.note_type = 'history_physical'), 0) AS hp_count,
            min(n.created_at) FILTER (WHERE n.note_type = 'history_physical') AS first_hp_at,
            bool_or(n.note_type = 'history_physical'
                    AND n.created_at >= s.admit_at - $needs_update_hours * INTERVAL 1 HOUR

@@ -10,12 +10,12 @@ WITH stays AS (
 ),
 doc AS (
     SELECT s.encounter_id,
-           count_if(n.note_type = 'history_physical') AS hp,
-           count_if(n.note_type = 'discharge_summary') AS ds,
-           count_if(n.note_type = 'operative') AS op,
-           count_if(n.note_id IS NOT NULL
+           coalesce(count_if(n.note_type = 'history_physical'), 0) AS hp,
+           coalesce(count_if(n.note_type = 'discharge_summary'), 0) AS ds,
+           coalesce(count_if(n.note_type = 'operative'), 0) AS op,
+           coalesce(count_if(n.note_id IS NOT NULL
                     AND (n.signed_at IS NULL OR n.signer_id IS NULL
-                         OR coalesce(lower(n.status), 'draft') NOT IN ('signed', 'amended'))) AS unsigned,
+                         OR coalesce(lower(n.status), 'draft') NOT IN ('signed', 'amended'))), 0) AS unsigned,
            list_sort(list(n.note_id) FILTER (WHERE n.note_id IS NOT NULL
                     AND (n.signed_at IS NULL OR n.signer_id IS NULL
                          OR coalesce(lower(n.status), 'draft') NOT IN ('signed', 'amended')))) AS unsigned_ids
@@ -48,7 +48,7 @@ judged AS (
     LEFT JOIN surg g ON g.encounter_id = s.encounter_id
 ),
 delinquent AS (
-    SELECT count(*) AS n FROM judged WHERE deficiencies <> ''
+    SELECT count(*) AS n FROM judged WHERE length(deficiencies) > 0
 ),
 discharges AS (
     SELECT count(DISTINCT encounter_id) AS n
