@@ -13,7 +13,8 @@ thresholds:
 description: >
   An EHR access event or a released disclosure for a patient after the destruction of the
   patient's medical record, when no medical record of that patient remains undestroyed.
-  One finding per access event or disclosure.
+  One finding per access event or disclosure; events dated after the as-of date are left to
+  DQ-033.
 ---*/
 WITH destroyed_patient AS (
     SELECT r.mrn,
@@ -42,6 +43,7 @@ SELECT a.event_id AS record_key,
 FROM access_log a
 JOIN destroyed_patient x ON x.mrn = a.mrn
 WHERE a.accessed_at > x.destroyed_at
+  AND a.accessed_at <= $as_of   -- a future-dated event is DQ-033's finding, not this one
 UNION ALL
 SELECT d.disclosure_id AS record_key,
        'disclosures' AS table_name,
@@ -61,3 +63,4 @@ SELECT d.disclosure_id AS record_key,
 FROM disclosures d
 JOIN destroyed_patient x ON x.mrn = d.mrn
 WHERE d.released_at > x.destroyed_at
+  AND d.released_at <= $as_of

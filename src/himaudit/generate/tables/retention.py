@@ -52,7 +52,7 @@ WITH s AS (
            CAST(birth_date AS TIMESTAMP) + minor_years * INTERVAL 1 YEAR AS minor_end
     FROM s
 )
-SELECT record_id,
+SELECT record_id, adult_end,
        CASE WHEN minor_end IS NOT NULL AND minor_end > adult_end THEN minor_end
             ELSE adult_end END AS retention_end,
        minor_end IS NOT NULL AND minor_end > adult_end AS minor_rule
@@ -61,7 +61,7 @@ FROM e
 
 
 def retention_ends(inventory: pl.DataFrame, patients: pl.DataFrame) -> pl.DataFrame:
-    """(record_id, retention_end, minor_rule) for each inventory row, computed exactly as the
+    """(record_id, adult_end, retention_end, minor_rule) for each inventory row, computed exactly as the
     RET rules compute it (same schedule table, same interval arithmetic)."""
     import duckdb
 
@@ -81,7 +81,7 @@ def retention_ends(inventory: pl.DataFrame, patients: pl.DataFrame) -> pl.DataFr
         out = con.sql(_RETENTION_SQL).pl()
     finally:
         con.close()
-    out = out.with_columns(pl.col("retention_end").cast(pl.Datetime("us")))
+    out = out.with_columns(pl.col("retention_end", "adult_end").cast(pl.Datetime("us")))
     return inventory.select("record_id").join(
         out, on="record_id", how="left", maintain_order="left"
     )
@@ -153,7 +153,7 @@ def build_record_inventory(ctx: GenContext) -> pl.DataFrame:
     ids = pl.int_range(1, inv.height + 1, eager=True).cast(pl.String).str.zfill(8)
     inv = inv.with_columns(record_id="R" + ids)
     ends = retention_ends(inv, ctx.tables["patients"])
-    inv = inv.join(ends, on="record_id", maintain_order="left")
+    inv = inv.join(ends.drop("adult_end"), on="record_id", maintain_order="left")
     destroyed = _destruction_times(inv, ctx.tables["legal_holds"], _as_of(ctx), rng)
     return _with_certificates(ctx, inv.with_columns(destroyed_at=destroyed), rng)
 
