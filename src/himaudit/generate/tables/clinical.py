@@ -226,6 +226,9 @@ def build_procedures(ctx: GenContext) -> pl.DataFrame:
     parts: list[pl.DataFrame] = []
 
     def add(rows: np.ndarray, system: str, codes: object, units: object, at: np.ndarray) -> None:
+        # whole minutes as EHRs record them, rounded up and kept inside the stay
+        minute = -(-at // 60_000_000) * 60_000_000
+        at = np.clip(minute, start[rows], end[rows])
         parts.append(
             pl.DataFrame(
                 {"row": rows, "code_system": system, "code": codes, "units": units,
@@ -266,10 +269,7 @@ def build_procedures(ctx: GenContext) -> pl.DataFrame:
     at = start[office] + (rng.random(len(office)) * span[office]).astype(np.int64)
     add(office, "CPT", _em_codes(rng, specialty), 1, at)
 
-    lines = pl.concat(parts, how="vertical_relaxed").with_columns(
-        pl.col("performed_at") // 60_000_000 * 60_000_000  # whole minutes, as EHRs record
-    )
-    lines = lines.sort("row", "performed_at", "code")
+    lines = pl.concat(parts, how="vertical_relaxed").sort("row", "performed_at", "code")
     return lines.with_columns(
         enc["encounter_id"].gather(lines["row"]).alias("encounter_id"),
         (pl.int_range(pl.len()).over("row") + 1).cast(pl.Int32).alias("seq"),
