@@ -241,7 +241,9 @@ def _operational_chunk(
         )
         parts.append(
             pick.select("mrn", "encounter_id", "encounter_class").with_columns(
-                user_id=pl.Series(pool[rng.integers(0, pool.size, size=pick.height)]),
+                user_id=pl.Series(
+                    pool[rng.integers(0, pool.size, size=pick.height)], dtype=pl.String
+                ),
                 day=pl.Series(day, dtype=pl.Int32),
                 role_purpose=pl.lit(role),
             )
