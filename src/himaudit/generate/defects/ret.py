@@ -326,9 +326,15 @@ def _access_after(
     )
     if n:
         ctx.append("access_log", events)
+    # Years after the last visit no encounter explains the access either, so ACC-005 fires
+    # too — unavoidably; the answer key says so (one Defect per rule tripped).
     return [
-        Defect("RET-005", "access_log", i, r[1], "destroyed record opened in the EHR")
+        Defect(rule, "access_log", i, r[1], detail)
         for i, r in zip(ids, rows, strict=True)
+        for rule, detail in (
+            ("RET-005", "destroyed record opened in the EHR"),
+            ("ACC-005", "HIM access to a destroyed record: no encounter explains it"),
+        )
     ]
 
 
