@@ -4,6 +4,8 @@ depend on the generator and the scan engine (those are covered end to end elsewh
 from __future__ import annotations
 
 import json
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -194,14 +196,32 @@ def make_outdir(outdir: Path) -> Path:
     return outdir
 
 
-_DEMO: dict[Path, object] = {}
+_DEMO: dict[Path, DemoRun] = {}
 
 
-def demo_result(base: Path):  # -> himaudit.demo.DemoResult
-    """Run ``himaudit demo`` once per test session (generate + scan + report are the slow
-    part, shared by the demo, PHI and browser tests)."""
-    from himaudit.demo import run_demo
+@dataclass(frozen=True)
+class DemoRun:
+    out: Path
+    data_dir: Path
+    scan_dir: Path
+    report: Path
+    output: str  # what `himaudit demo` printed
+    seconds: float
+
+
+def demo_result(base: Path) -> DemoRun:
+    """Run ``himaudit demo --out BASE/demo`` through the CLI once per test session: generate
+    + scan + report are the slow part, shared by the demo, PHI and browser tests."""
+    from typer.testing import CliRunner
+
+    from himaudit.cli import app
 
     if base not in _DEMO:
-        _DEMO[base] = run_demo(base / "demo")
+        out = base / "demo"
+        t0 = time.perf_counter()
+        result = CliRunner().invoke(app, ["demo", "--out", str(out)], catch_exceptions=False)
+        seconds = time.perf_counter() - t0
+        assert result.exit_code == 0, result.output
+        report = Path(result.output.rsplit("report: ", 1)[1].strip())
+        _DEMO[base] = DemoRun(out, out / "data", out / "scan", report, result.output, seconds)
     return _DEMO[base]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import json
+import re
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -12,7 +14,7 @@ import pytest
 from himaudit.report.html import render_report
 from himaudit.report.phi import Masker, mask_value, phi_kind
 from himaudit.report.runlog import phi_reveals
-from report_fixtures import PATIENTS, USERS, make_outdir
+from report_fixtures import PATIENTS, USERS, demo_result, make_outdir
 
 
 @pytest.mark.parametrize(
@@ -123,3 +125,48 @@ def test_merge_review_csv_masks_evidence(tmp_path: Path) -> None:
         rows = list(csv.DictReader(fh))
     assert [r["mrns"] for r in rows] == ["M00000001|M00000002"]
     assert json.loads(rows[0]["evidence"])["ssn"] == "•••-••-5678"
+
+
+def _input_people(warehouse: Path) -> tuple[set[str], set[str]]:
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        names: set[str] = set()
+        for table, cols in (
+            ("patients", ("first_name", "middle_name", "last_name")),
+            ("users", ("first_name", "last_name")),
+        ):
+            for col in cols:
+                rows = con.execute(f"SELECT DISTINCT {col} FROM {table} WHERE {col} <> ''")
+                names |= {r[0] for r in rows.fetchall()}
+        ssns = {r[0] for r in con.execute("SELECT DISTINCT ssn FROM patients").fetchall() if r[0]}
+    finally:
+        con.close()
+    # initials (middle "B") and 2-letter names are masks' own first letters, not identifiers
+    return {n for n in names if len(n) >= 3}, ssns
+
+
+def _leaks(path: Path, names: set[str], ssns: set[str]) -> tuple[list[str], list[str]]:
+    text = path.read_text(encoding="utf-8")
+    words = set(re.findall(r"[A-Za-z][A-Za-z'’-]*", text))  # names as whole words, cased
+    return sorted(names & words)[:10], sorted(s for s in ssns if s in text)[:10]
+
+
+@pytest.mark.slow
+def test_generated_scanned_reported_outputs_carry_no_names_or_ssns(
+    tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
+) -> None:
+    demo = demo_result(tmp_path_factory.getbasetemp())
+    names, ssns = _input_people(demo.scan_dir / "warehouse.duckdb")
+    assert len(names) > 100 and len(ssns) > 100  # the check below has something to find
+    # every output of the scan + report (the input dataset itself is PHI by nature)
+    files = [p for p in demo.scan_dir.rglob("*") if p.suffix in {".html", ".csv", ".json", ".xml"}]
+    assert {"report.html", "summary.json"} <= {p.name for p in files}
+    for path in files:
+        assert _leaks(path, names, ssns) == ([], []), path
+    assert not re.search(r"\b9\d\d-\d\d-\d{4}\b", demo.output)  # terminal output too
+    # The same check does fire on a --show-phi report (so it can fail): run it on a copy.
+    copy = tmp_path / "scan"
+    shutil.copytree(demo.scan_dir, copy)
+    shown = render_report(copy, show_phi=True)
+    leaked_names, leaked_ssns = _leaks(shown, names, ssns)
+    assert leaked_names and leaked_ssns

@@ -86,6 +86,32 @@ def _short(value: Any) -> str:
     return text if len(text) <= 120 else text[:117] + "…"
 
 
+def headline_figures(figures: dict[str, Any]) -> list[dict[str, str]]:
+    """Rates and shares published by rules (duplicate error rate, delinquency rate, share of
+    explained accesses) as summary cards; the full figure list stays in a table."""
+    cards = []
+    for key, value in sorted(figures.items()):
+        rule, _, name = key.partition(" ")
+        low = name.lower()
+        if (
+            isinstance(value, int | float)
+            and not isinstance(value, bool)
+            and low.endswith(("_rate", "_share"))
+            and "goal" not in low
+            and "alert" not in low
+        ):
+            goal = figures.get(f"{key}_goal")
+            cards.append(
+                {
+                    "label": name.replace("_", " "),
+                    "value": f"{value:.2%}",
+                    "rule": rule,
+                    "goal": f"goal ≤ {goal:.0%}" if isinstance(goal, int | float) else "",
+                }
+            )
+    return cards
+
+
 def build_context(con: Any, outdir: Path, show_phi: bool) -> dict[str, Any]:
     """Everything the template shows; also writes the work-queue CSVs."""
     run = run_info(con, outdir)
@@ -142,6 +168,7 @@ def build_context(con: Any, outdir: Path, show_phi: bool) -> dict[str, Any]:
         "rules": rules,
         "statuses": statuses,
         "figures": run.figures,
+        "headline": headline_figures(run.figures),
         "charts": chart_list,
         "sections": sections,
         "findings_cap": FINDINGS_CAP,

@@ -124,7 +124,13 @@ def duplicate_rate(
     ``mpi_ran``: the duplicate rule ran, so zero pairs means a 0% rate, not "unknown"."""
     for key, value in figures.items():
         low = key.lower()
-        if "duplicate" in low and "rate" in low and isinstance(value, int | float):
+        if (
+            "duplicate" in low
+            and "rate" in low
+            and "goal" not in low
+            and isinstance(value, int | float)
+            and not isinstance(value, bool)
+        ):
             rate = float(value) / 100 if ("pct" in low or "percent" in low) else float(value)
             return rate, f"Figure '{key}' published by the MPI rules."
     if not mpi_ran or not has_relation(con, "main", "patients"):
