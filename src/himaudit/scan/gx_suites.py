@@ -1,7 +1,8 @@
 """Read the Great Expectations suites (``expectations/<table>.json``) as registry rules.
 
 Plain JSON, no GX import: listing the catalogue must stay fast. Each expectation carries
-``meta.rule_id`` (``DQ-1NN``) and ``meta.severity``; the file name names the table. Running
+``meta.rule_id`` (``DQ-1NN``) and ``meta.severity``; the file name names the table, and
+``_rules.json`` gives each rule id its title, description, citation and Kahn category. Running
 the suites is :mod:`himaudit.scan.gx_duckdb`'s job.
 """
 
@@ -12,21 +13,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from himaudit.contract import load_contract
-from himaudit.scan.rule import Rule, RuleDefinitionError, display_path, validate_meta
+from himaudit.scan.rule import ANY_TABLE, Rule, RuleDefinitionError, display_path, validate_meta
 
-#: Kahn category implied by an expectation type, when meta does not say.
-_KAHN_BY_TYPE = {
-    "expect_column_values_to_not_be_null": "completeness",
-    "expect_column_values_to_be_between": "plausibility",
-    "expect_column_pair_values_a_to_be_greater_than_b": "plausibility",
-}
-
-
-def _title(table: str, exp: dict[str, Any]) -> str:
-    kind = exp["type"].removeprefix("expect_").replace("_", " ")
-    column = exp.get("kwargs", {}).get("column")
-    return f"{table}.{column}: {kind}" if column else f"{table}: {kind}"
+RULES_FILE = "_rules.json"  # rule id -> title, description, citation, kahn_category
 
 
 def load_suite(path: Path) -> dict[str, Any]:
@@ -34,7 +23,7 @@ def load_suite(path: Path) -> dict[str, Any]:
         suite = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as err:
         raise RuleDefinitionError(f"{display_path(path)}: not valid JSON ({err.msg})") from None
-    if not isinstance(suite, dict) or not isinstance(suite.get("expectations"), list):
+    if not isinstance(suite, dict) or not isinstance(suite.get("expectations", {}), list):
         raise RuleDefinitionError(
             f'{display_path(path)}: expected {{"name": ..., "expectations": [...]}}'
         )
@@ -42,14 +31,21 @@ def load_suite(path: Path) -> dict[str, Any]:
 
 
 def load_gx_rules(dirs: Sequence[Path], *, known_tables: set[str]) -> list[Rule]:
-    contract = load_contract()
-    rules: list[Rule] = []
+    """One Rule per ``meta.rule_id``; a rule may span expectations on several tables
+    (DQ-101 "required field is empty" covers every table's required columns)."""
+    infos: dict[str, dict[str, Any]] = {}
+    items: dict[str, list[dict[str, Any]]] = {}
+    severities: dict[str, str] = {}
+    sources: dict[str, str] = {}
     for root in dirs:
         if not root.is_dir():
             continue
+        if (root / RULES_FILE).is_file():
+            infos.update(load_suite_meta(root / RULES_FILE))
         for path in sorted(root.glob("*.json")):
-            table = path.stem
-            source = display_path(path)
+            if path.name == RULES_FILE:
+                continue
+            table, source = path.stem, display_path(path)
             if table not in known_tables:
                 raise RuleDefinitionError(f"{source}: suite file must be named <table>.json")
             for i, exp in enumerate(load_suite(path)["expectations"]):
@@ -57,24 +53,47 @@ def load_gx_rules(dirs: Sequence[Path], *, known_tables: set[str]) -> list[Rule]
                 where = f"{source} expectation {i} ({exp.get('type')})"
                 if "rule_id" not in meta or "severity" not in meta:
                     raise RuleDefinitionError(f"{where}: meta needs rule_id and severity")
-                category = meta.get("kahn_category") or _KAHN_BY_TYPE.get(
-                    exp.get("type", ""), "conformance"
-                )
-                fields = validate_meta(
-                    {
-                        "id": meta["rule_id"],
-                        "title": meta.get("title") or _title(table, exp),
-                        "family": str(meta["rule_id"]).split("-")[0],
-                        "severity": meta["severity"],
-                        "kahn": {"category": category, "context": "verification"},
-                        "tables": [table],
-                        "record_table": table,
-                        "record_key": ":".join(contract[table].key),
-                        "citation": meta.get("citation") or "Kahn et al. 2016 DQ framework",
-                        "description": meta.get("description") or _title(table, exp),
-                    },
-                    where,
-                    known_tables=known_tables,
-                )
-                rules.append(Rule(**fields, kind="gx", source=source, expectation=exp))
+                rule_id = str(meta["rule_id"])
+                if severities.setdefault(rule_id, meta["severity"]) != meta["severity"]:
+                    raise RuleDefinitionError(f"{where}: {rule_id} has two severities")
+                sources.setdefault(rule_id, source)
+                items.setdefault(rule_id, []).append({"table": table, **exp})
+    rules = []
+    for rule_id, exps in sorted(items.items()):
+        info = infos.get(rule_id)
+        if info is None:
+            raise RuleDefinitionError(
+                f"{sources[rule_id]}: {rule_id} is not described in {RULES_FILE}"
+            )
+        tables = sorted({e["table"] for e in exps})
+        fields = validate_meta(
+            {
+                "id": rule_id,
+                "title": info.get("title"),
+                "family": rule_id.split("-")[0],
+                "severity": severities[rule_id],
+                "kahn": {"category": info.get("kahn_category"), "context": "verification"},
+                "tables": tables,
+                "applies_when": "any",
+                "record_table": tables[0] if len(tables) == 1 else ANY_TABLE,
+                "record_key": "the row's own key (see the contract)",
+                "citation": info.get("citation"),
+                "description": info.get("description"),
+            },
+            f"{RULES_FILE} {rule_id}",
+            known_tables=known_tables,
+        )
+        rules.append(
+            Rule(**fields, kind="gx", source=sources[rule_id], expectation={"items": exps})
+        )
     return rules
+
+
+def load_suite_meta(path: Path) -> dict[str, dict[str, Any]]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as err:
+        raise RuleDefinitionError(f"{display_path(path)}: not valid JSON ({err.msg})") from None
+    if not isinstance(data, dict):
+        raise RuleDefinitionError(f"{display_path(path)}: expected {{rule_id: {{title, ...}}}}")
+    return data

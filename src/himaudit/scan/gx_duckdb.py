@@ -1,0 +1,252 @@
+"""Great Expectations 1.24 suites validated *inside* DuckDB (pushed down as SQL, no pandas).
+
+The stock GX + duckdb-engine path fails (FACTS.md; great_expectations#10738, #11579): GX
+closes its SQLAlchemy connection before reading results and duckdb-engine then returns
+``[]``, and regex/LIKE expectations refuse the unknown "duckdb" dialect. Every workaround
+lives here, in one place, and ``tests/test_gx_duckdb.py`` fails loudly if a GX release
+changes the behaviour they rely on:
+
+1. ``duckdb`` is added to GX's ``_PERSISTED_CONNECTION_DIALECTS`` so GX keeps one connection
+   (a StaticPool) open for the whole validation.
+2. The execution engine's ``dialect_module`` is SQLAlchemy's postgresql dialect, so regex
+   expectations compile to ``col ~ 'pattern'`` (DuckDB runs it; suites anchor ``^...$``).
+3. The warehouse is opened read-only (GX must not lock the file), in an ephemeral context
+   (no ``gx/`` folder), with ``GX_ANALYTICS_ENABLED=false`` set before the import.
+
+Offending rows' keys come from GX's own ``unexpected_index_query`` (SQL), executed here in
+DuckDB — the rows never travel through pandas.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from himaudit.contract import load_contract
+from himaudit.scan.rule import Rule
+
+if TYPE_CHECKING:
+    import duckdb
+    import pyarrow as pa
+
+#: Columns whose values are PHI: findings never echo them (ARCHITECTURE.md, privacy).
+PHI_COLUMNS = frozenset(
+    {"first_name", "middle_name", "last_name", "ssn", "address", "phone", "city", "zip"}
+)
+
+
+class _DialectName(str):
+    """'duckdb' as GX expects a dialect entry: compares equal to the string and has .value."""
+
+    @property
+    def value(self) -> str:
+        return str(self)
+
+
+def import_gx() -> Any:
+    """Import GX with analytics off and the persisted-connection patch applied (idempotent)."""
+    os.environ["GX_ANALYTICS_ENABLED"] = "false"
+    import great_expectations as gx
+    from great_expectations.execution_engine import sqlalchemy_execution_engine as see
+
+    if "duckdb" not in see._PERSISTED_CONNECTION_DIALECTS:
+        see._PERSISTED_CONNECTION_DIALECTS = (
+            *see._PERSISTED_CONNECTION_DIALECTS,
+            _DialectName("duckdb"),
+        )
+    return gx
+
+
+class GXWarehouse:
+    """An ephemeral GX context with one read-only SQL datasource over the warehouse file."""
+
+    def __init__(self, wh: Path) -> None:
+        gx = import_gx()
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+        from sqlalchemy.dialects import postgresql
+
+        self.gx = gx
+        self.context = gx.get_context(mode="ephemeral")
+        self.context.variables.progress_bars = ProgressBarsConfig(globally=False)
+        self.datasource = self.context.data_sources.add_sql(
+            name="himaudit_warehouse",
+            connection_string=f"duckdb:///{Path(wh).resolve()}",
+            kwargs={"connect_args": {"read_only": True}},
+        )
+        self.engine = self.datasource.get_execution_engine()
+        self.engine.dialect_module = postgresql  # workaround 2: regex compiles as `~`
+
+    def validate(self, table: str, expectations: Sequence[dict[str, Any]]) -> list[Any]:
+        """Validate one table's expectations in a single GX run; results in GX's order."""
+        asset = self.datasource.add_table_asset(name=table, table_name=table)
+        batch = asset.add_batch_definition_whole_table(f"{table}_all").get_batch()
+        if batch.data.execution_engine is not self.engine:  # pragma: no cover - GX changed
+            batch.data.execution_engine.dialect_module = self.engine.dialect_module
+        suite = self.gx.ExpectationSuite(name=f"himaudit_{table}", expectations=list(expectations))
+        index_columns = key_columns(table)
+        result = batch.validate(
+            suite,
+            result_format={
+                "result_format": "SUMMARY",
+                "partial_unexpected_count": 0,
+                "unexpected_index_column_names": index_columns,
+                "return_unexpected_index_query": True,
+            },
+        )
+        return list(result.results)
+
+    def query_arrow(self, sql: str) -> pa.Table:
+        """Run SQL on GX's own (persisted, read-only) connection: a second DuckDB connection
+        with another configuration to the same file is refused in-process."""
+        import pyarrow as pa
+
+        with self.engine.get_connection() as conn:
+            res = conn.exec_driver_sql(sql)
+            cols = list(res.keys())
+            rows = res.fetchall()
+        return pa.table(
+            {c: pa.array([r[i] for r in rows], pa.string()) for i, c in enumerate(cols)}
+        )
+
+    def close(self) -> None:
+        """Close every DuckDB connection GX opened (the persisted one and the datasource's
+        inspection engine): until then the process cannot reopen the file read-write."""
+        conn = getattr(self.engine, "_connection", None)
+        if conn is not None:
+            dbapi = conn.connection.dbapi_connection
+            conn.close()
+            if dbapi is not None:
+                dbapi.close()  # StaticPool keeps the DBAPI connection alive past dispose()
+            self.engine._connection = None
+        self.engine.engine.dispose()
+        self.datasource.get_engine().dispose()
+
+
+def key_columns(table: str) -> list[str]:
+    """Index columns GX returns per offending row: the table key, then mrn/user_id."""
+    t = load_contract()[table]
+    cols = list(t.key)
+    for extra in ("mrn", "user_id"):
+        if extra in t.column_names and extra not in cols:
+            cols.append(extra)
+    return cols
+
+
+def findings_from_query(
+    gxw: GXWarehouse, rule_id: str, table: str, exp: dict[str, Any], query: str
+) -> pa.Table:
+    """Run GX's unexpected_index_query in DuckDB and shape its rows as findings."""
+    column = exp.get("kwargs", {}).get("column", "")
+    index = key_columns(table)
+    names = [f"c{i}" for i in range(len(index) + 1)]  # index columns, then the value
+    pos = {c: f"c{i}" for i, c in enumerate(index)}
+    key_sql = " || ':' || ".join(f"CAST({pos[k]} AS VARCHAR)" for k in load_contract()[table].key)
+    value_sql = "'(masked)'" if column in PHI_COLUMNS else f"CAST({names[-1]} AS VARCHAR)"
+    kind = str(exp.get("type", "")).removeprefix("expect_column_values_to_").replace("_", " ")
+    sql = f"""
+        SELECT DISTINCT {key_sql} AS record_key, '{table}' AS table_name,
+               CAST({pos.get("mrn", "NULL")} AS VARCHAR) AS mrn,
+               CAST({pos.get("user_id", "NULL")} AS VARCHAR) AS user_id,
+               '{table}.{column} fails "{kind}" ({rule_id})' AS message,
+               CAST(to_json(struct_pack(column_name := '{column}', value := {value_sql},
+                                   expectation := '{exp.get("type", "")}')) AS VARCHAR) AS evidence
+        FROM ({query.strip().rstrip(";")}) AS q({", ".join(names)})"""
+    return gxw.query_arrow(sql)
+
+
+def _gx_expectation(exp: dict[str, Any], tag: str) -> dict[str, Any]:
+    """The suite entry GX sees: without our 'table' field, tagged so results map back."""
+    return {
+        "type": exp["type"],
+        "kwargs": exp.get("kwargs", {}),
+        "meta": {**(exp.get("meta") or {}), "himaudit_item": tag},
+    }
+
+
+def run_gx_rules(wh: Path, rules: Sequence[Rule]) -> dict[str, Any]:
+    """Validate GX rules, one GX run per table; rule id -> findings (pyarrow), None when
+    nothing failed, or the exception that broke the rule."""
+    import pyarrow as pa
+
+    by_table: dict[str, list[tuple[str, Rule, dict[str, Any]]]] = {}
+    for rule in rules:
+        for i, item in enumerate((rule.expectation or {}).get("items", [])):
+            by_table.setdefault(item["table"], []).append((f"{rule.id}#{i}", rule, item))
+    parts: dict[str, list[pa.Table]] = {r.id: [] for r in rules}
+    errors: dict[str, BaseException] = {}
+    gxw = GXWarehouse(wh)
+    try:
+        for table, entries in sorted(by_table.items()):
+            tagged = {tag: (rule, item) for tag, rule, item in entries}
+            try:
+                results = gxw.validate(table, [_gx_expectation(i, t) for t, _, i in entries])
+            except Exception as err:  # noqa: BLE001 - one table's failure is its rules' error
+                errors.update({r.id: err for _, r, _ in entries})
+                continue
+            for res in results:
+                d = res.to_json_dict()
+                rule, item = tagged[d["expectation_config"]["meta"]["himaudit_item"]]
+                outcome = _outcome(gxw, rule.id, table, item, d)
+                if isinstance(outcome, BaseException):
+                    errors.setdefault(rule.id, outcome)
+                elif outcome is not None:
+                    parts[rule.id].append(outcome)
+    finally:
+        gxw.close()
+    outcomes: dict[str, Any] = {}
+    for rule in rules:
+        if rule.id in errors:
+            outcomes[rule.id] = errors[rule.id]
+        elif parts[rule.id]:
+            outcomes[rule.id] = _one_per_record(pa.concat_tables(parts[rule.id]))
+    return outcomes
+
+
+def _one_per_record(findings: pa.Table) -> pa.Table:
+    """A row failing two expectations of one rule is one finding (the first, by column)."""
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        con.register("f", findings)
+        return con.sql(
+            "SELECT * FROM f QUALIFY row_number() OVER (PARTITION BY table_name, record_key "
+            "ORDER BY message, evidence) = 1 ORDER BY table_name, record_key"
+        ).to_arrow_table()
+    finally:
+        con.close()
+
+
+def _outcome(gxw: GXWarehouse, rule_id: str, table: str, item: dict[str, Any], d: dict) -> Any:
+    info = d.get("exception_info") or {}
+    if info.get("raised_exception"):
+        return RuntimeError(f"GX: {str(info.get('exception_message')).splitlines()[0]}")
+    if d.get("success"):
+        return None
+    query = (d.get("result") or {}).get("unexpected_index_query")
+    if not query:
+        return RuntimeError(f"GX returned no unexpected_index_query for {rule_id} on {table}")
+    try:
+        return findings_from_query(gxw, rule_id, table, item, str(query))
+    except Exception as err:  # noqa: BLE001 - reported as the rule's error
+        return err
+
+
+def run_expectation_rule(con: duckdb.DuckDBPyConnection, rule: Rule) -> pa.Table:
+    """Single-rule entry point for a GX rule: needs the connection's database file."""
+    rows = con.execute(
+        "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
+    ).fetchall()
+    path = rows[0][0] if rows else None
+    if not path:
+        raise RuntimeError(f"{rule.id}: GX rules run against a warehouse file, not :memory:")
+    outcome = run_gx_rules(Path(path), [rule]).get(rule.id)
+    if isinstance(outcome, BaseException):
+        raise outcome
+    import pyarrow as pa
+
+    if outcome is None:
+        return pa.table({"record_key": pa.array([], pa.string())})
+    return outcome
