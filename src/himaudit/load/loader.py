@@ -78,7 +78,6 @@ def load_directory(
     max_bad_share: float = 0.05,
 ) -> LoadResult:
     """Load every ``<table>.csv|.parquet`` in ``src`` into the DuckDB file ``warehouse``."""
-    import duckdb
 
     src, warehouse = Path(src), Path(warehouse)
     if not 0 <= max_bad_share <= 1:
@@ -87,7 +86,7 @@ def load_directory(
     contract = load_contract()
     with tempfile.TemporaryDirectory(prefix="himaudit-load-") as tmp:
         sources = [_inspect(contract[t], path, encoding, Path(tmp)) for t, path in found]
-        scratch = duckdb.connect()
+        scratch = _connect()
         try:
             checked = [_check(scratch, s, max_bad_share) for s in sources]
         finally:
@@ -125,7 +124,7 @@ def _inspect(table: Table, path: Path, encoding: str, workdir: Path) -> Source:
 def _parquet_columns(path: Path, table: Table) -> list[SourceColumn]:
     import duckdb
 
-    con = duckdb.connect()
+    con = _connect()
     try:
         described = con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [str(path)]).fetchall()
     except duckdb.Error as err:
@@ -160,7 +159,7 @@ def _write_warehouse(
     if created:
         warehouse.parent.mkdir(parents=True, exist_ok=True)
     try:
-        con = duckdb.connect(str(warehouse))
+        con = _connect(warehouse)
     except duckdb.Error as err:
         raise InputError(
             f"cannot open warehouse: {_first_line(err)}", file=str(warehouse)
@@ -219,6 +218,15 @@ def _insert_issues(con, c: Checked, load_id: str) -> None:
         )
     finally:
         con.unregister(view)
+
+
+def _connect(path: Path | None = None):
+    import duckdb
+
+    con = duckdb.connect(str(path) if path else ":memory:")
+    # DuckDB's progress bar would interleave with the CLI's own summary on stdout.
+    con.execute("SET enable_progress_bar = false")
+    return con
 
 
 def _first_line(err: Exception) -> str:
