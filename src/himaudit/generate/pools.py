@@ -75,6 +75,81 @@ class NamePools:
             )
         return loc
 
+    # --- index-based sampling: integers now, strings once at the end (the fast path) ---
+
+    def first_idx(self, rng: np.random.Generator, female: np.ndarray) -> np.ndarray:
+        """Indices into ``first_all`` (female names first, then male) by sex."""
+        out = np.empty(len(female), dtype=np.int64)
+        nf = len(self.first_female)
+        out[female] = rng.choice(nf, int(female.sum()), p=self.first_female_p)
+        out[~female] = nf + rng.choice(
+            len(self.first_male), int((~female).sum()), p=self.first_male_p
+        )
+        return out
+
+    @property
+    def first_all(self) -> pl.Series:
+        return pl.Series(
+            np.concatenate([self.first_female, self.first_male]).tolist(), dtype=pl.String
+        )
+
+    @property
+    def last_all(self) -> pl.Series:
+        return pl.Series(self.last.tolist(), dtype=pl.String)
+
+    @property
+    def street_all(self) -> pl.Series:
+        return pl.Series(self.streets.tolist(), dtype=pl.String)
+
+    def last_idx(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        return rng.choice(len(self.last), n, p=self.last_p)
+
+    def place_idx(self, rng: np.random.Generator, n: int, local_share: float = 0.95) -> np.ndarray:
+        """Row indices into ``cities``: ``local_share`` in the facility states."""
+        local = np.flatnonzero(self.cities["local"].to_numpy())
+        other = np.flatnonzero(~self.cities["local"].to_numpy())
+        idx = local[rng.integers(0, len(local), n)]
+        if len(other):
+            away = rng.random(n) >= local_share
+            idx[away] = other[rng.integers(0, len(other), int(away.sum()))]
+        return idx
+
+
+def pick(values: pl.Series, idx: np.ndarray, name: str) -> pl.Series:
+    """``values[idx]`` as a named Series; negative indices give null."""
+    i = pl.Series(idx)
+    return values.gather(i.set(i < 0, None)).alias(name)
+
+
+def phone_expr(serial: pl.Expr) -> pl.Expr:
+    """``NNN-NNN-NNNN`` from a phone serial (see ``phones``); null stays null."""
+    return pl.format(
+        "{}-{}-{}",
+        (201 + serial // 8_000_000 % 789).cast(pl.String),
+        (200 + serial // 10_000 % 800).cast(pl.String),
+        (serial % 10_000).cast(pl.String).str.zfill(4),
+    )
+
+
+def ssn_expr(serial: pl.Expr) -> pl.Expr:
+    """``9XX-XX-XXXX`` from an SSN serial (see ``ssns``); null stays null."""
+    return pl.format(
+        "{}-{}-{}",
+        (900 + serial // (99 * 9999)).cast(pl.String),
+        (1 + serial // 9999 % 99).cast(pl.String).str.zfill(2),
+        (1 + serial % 9999).cast(pl.String).str.zfill(4),
+    )
+
+
+def phone_serials(
+    rng: np.random.Generator, n: int, *, offset: int = 0, space: int = 4_000_000_000
+) -> np.ndarray:
+    return rng.choice(space, n, replace=False).astype(np.int64) + offset
+
+
+def ssn_serials(rng: np.random.Generator, n: int) -> np.ndarray:
+    return rng.choice(100 * 99 * 9999, n, replace=False).astype(np.int64)
+
 
 def text_series(name: str, values: np.ndarray) -> pl.Series:
     """A String Series from an object array of str/None. (Polars infers an Object column

@@ -39,7 +39,9 @@ class GenerateResult:
     files: list[Path]
     defects: int
     seconds: float
-    table_seconds: dict[str, float]  # builder time per table (streamed: build + write)
+    # builder time per table (streamed tables: build + write), plus "(inject defects)" and
+    # "(write files)" for the two later phases
+    table_seconds: dict[str, float]
 
 
 def resolve_profile(profile: str | Profile, patients: int | None) -> Profile:
@@ -62,6 +64,7 @@ def new_context(profile: Profile, seed: int) -> GenContext:
 def run_injectors(ctx: GenContext) -> pl.DataFrame:
     """Every injector with a positive rate, in rule-id order → the answer_key frame."""
     defects: list[Defect] = []
+    built = {t: id(df) for t, df in ctx.tables.items()}
     for rule_id in sorted(INJECTORS):
         rate = ctx.profile.rate(rule_id)
         if rate <= 0:
@@ -70,11 +73,31 @@ def run_injectors(ctx: GenContext) -> pl.DataFrame:
         defects.extend(found)
     for table, df in list(ctx.tables.items()):
         if table in load_contract():
-            ctx.tables[table] = to_contract(table, df)
+            df = to_contract(table, df)
+            # A table an injector rewrote is put in a canonical row order, so that the
+            # files stay byte-identical even if an injector's row order is not.
+            ctx.tables[table] = (
+                canonical_order(table, df) if built.get(table) != id(ctx.tables[table]) else df
+            )
+    for table, extra in list(ctx.extra.items()):
+        if extra:
+            rows = pl.concat([to_contract(table, e) for e in extra])
+            ctx.extra[table] = [canonical_order(table, rows)]
     return answer_key_frame(defects)
 
 
+def canonical_order(table: str, df: pl.DataFrame) -> pl.DataFrame:
+    """Rows sorted by the table's key, ties broken by every other column."""
+    key = list(load_contract()[table].key)
+    cols = key + [c for c in df.columns if c not in key]
+    return df.sort(cols, nulls_last=True, maintain_order=True)
+
+
 def answer_key_frame(defects: list[Defect]) -> pl.DataFrame:
+    # Defect ids follow (rule, record) order, not the order injectors happened to return.
+    defects = sorted(
+        defects, key=lambda d: (d.rule_id, d.table_name, d.record_key, d.mrn or "", d.detail)
+    )
     return to_contract(
         ANSWER_KEY,
         pl.DataFrame(
@@ -149,10 +172,14 @@ def generate(
                     streamed[b.table] = _stream(writer, b.table, res, bar)
                 timings[b.table] = time.perf_counter() - tb
             bar.note("defects", "injecting defects")
+            tb = time.perf_counter()
             answer = run_injectors(ctx)
+            timings["(inject defects)"] = time.perf_counter() - tb
             bar.done("defects", answer.height)
             bar.note("write", "writing files")
+            tb = time.perf_counter()
             rows = _write_all(writer, ctx, streamed, answer, bar)
+            timings["(write files)"] = time.perf_counter() - tb
         files = writer.staged_files()
         notes: dict[str, Any] = {
             "tables_without_builder": sorted(

@@ -22,23 +22,38 @@ NEVER = np.iinfo(np.int64).max // 4
 
 @dataclass(frozen=True)
 class Roster:
-    user_id: np.ndarray  # object
-    role: np.ndarray  # object
-    department: np.ndarray  # object
-    hire_day: np.ndarray  # int64 days since 1970-01-01 (day of hire)
-    term_day: np.ndarray  # int64 (NEVER when still employed)
+    user_id: pl.Series  # String, roster order
+    role: np.ndarray  # object (small: one per workforce member)
+    departments: list[str]  # department names; ``dept_code`` indexes this list
+    dept_code: np.ndarray  # int64
+    hire_day: np.ndarray  # int64 days since 1970-01-01 (first full day employed)
+    term_day: np.ndarray  # int64 last full day employed (NEVER when still employed)
+    anchor: np.ndarray  # bool: employed for the whole window (fallback picks)
+
+    def codes(self, names: np.ndarray | pl.Series) -> np.ndarray:
+        """Department names → codes (-1 for a department with no staff)."""
+        lookup = {d: i for i, d in enumerate(self.departments)}
+        s = pl.Series(names).cast(pl.String)
+        uniq = s.unique().sort()
+        code = pl.Series([lookup.get(u, -1) for u in uniq.to_list()], dtype=pl.Int64)
+        return s.replace_strict(uniq, code, default=-1).to_numpy()
 
 
 def roster(ctx: GenContext) -> Roster:
     """The ``users`` table as arrays, cached in ``ctx.meta`` (built once per run)."""
     if "roster" not in ctx.meta:
         u = ctx.tables["users"]
+        depts = sorted(u["department"].drop_nulls().unique().to_list())
+        lookup = {d: i for i, d in enumerate(depts)}
+        anchors = set(ctx.meta.get("anchor_users", pl.Series([], dtype=pl.String)).to_list())
         ctx.meta["roster"] = Roster(
-            u["user_id"].to_numpy().astype(object),
+            u["user_id"],
             u["role"].to_numpy().astype(object),
-            u["department"].to_numpy().astype(object),
+            depts,
+            np.array([lookup.get(d, -1) for d in u["department"].to_list()], dtype=np.int64),
             u["hired_at"].dt.epoch("d").to_numpy().astype(np.int64) + 1,  # hired during that day
             u["terminated_at"].dt.epoch("d").fill_null(NEVER).to_numpy().astype(np.int64) - 1,
+            np.array([x in anchors for x in u["user_id"].to_list()], dtype=bool),
         )
     return ctx.meta["roster"]
 
@@ -50,43 +65,28 @@ def pick_employed(
     department: np.ndarray | None,
     lo: np.ndarray,
     hi: np.ndarray,
-    anchors: pl.Series | None = None,
     rounds: int = 48,
-) -> pl.Series:
-    """One ``role`` member per request, employed from day ``lo`` to day ``hi`` inclusive,
-    in request ``department`` when given. Returns a String Series of user ids (null where
-    none fits)."""
-    idx = _pick(rng, staff, role, department, lo, hi, anchors, rounds)
-    ids = pl.Series("user_id", staff.user_id, dtype=pl.String)
-    return ids.gather(pl.Series(idx).set(pl.Series(idx < 0), None))
-
-
-def _pick(
-    rng: np.random.Generator,
-    staff: Roster,
-    role: str,
-    department: np.ndarray | None,
-    lo: np.ndarray,
-    hi: np.ndarray,
-    anchors: pl.Series | None,
-    rounds: int,
+    fallback: bool = True,
 ) -> np.ndarray:
+    """One ``role`` member per request, employed from day ``lo`` to day ``hi`` inclusive,
+    in department code ``department[i]`` when given (see ``Roster.codes``). Returns roster
+    row indices, -1 where nobody fits; with ``fallback`` an anchor of the role (and
+    department) fills requests rejection sampling could not. ``staff.user_id.gather`` (via
+    ``pools.pick``) turns the result into ids."""
     n = len(lo)
     out = np.full(n, -1, dtype=np.int64)
     cand = np.flatnonzero(staff.role == role)
     if n == 0 or len(cand) == 0:
         return out
+    d = len(staff.departments)  # group d = "no such department", d + 1 = staff without one
     if department is None:
-        groups, req = np.array(["*"], dtype=object), np.zeros(n, dtype=np.int64)
-        cand_group = np.zeros(len(cand), dtype=np.int64)
+        ng, req, cand_group = 1, np.zeros(n, dtype=np.int64), np.zeros(len(cand), dtype=np.int64)
     else:
-        groups, inv = np.unique(
-            np.r_[staff.department[cand], department].astype(str), return_inverse=True
-        )
-        cand_group, req = inv[: len(cand)], inv[len(cand) :]
+        ng, req = d + 2, np.where(department < 0, d, department)
+        cand_group = np.where(staff.dept_code[cand] < 0, d + 1, staff.dept_code[cand])
     order = np.argsort(cand_group, kind="stable")
     cand, cand_group = cand[order], cand_group[order]
-    count = np.bincount(cand_group, minlength=len(groups))
+    count = np.bincount(cand_group, minlength=ng)
     start = np.r_[0, np.cumsum(count)[:-1]]
     todo = np.flatnonzero(count[req] > 0)
     for _ in range(rounds):
@@ -98,12 +98,12 @@ def _pick(
         out[todo[ok]] = pick[ok]
         todo = todo[~ok]
     missing = np.flatnonzero(out < 0)
-    if len(missing) and anchors is not None and len(anchors):
-        is_anchor = np.isin(staff.user_id[cand], anchors.to_numpy())
+    if fallback and len(missing):
+        is_anchor = staff.anchor[cand]
         a_cand, a_group = cand[is_anchor], cand_group[is_anchor]
         for gi in np.unique(req[missing]):
             rows = missing[req[missing] == gi]
-            pool = a_cand[a_group == gi] if department is not None else a_cand
+            pool = a_cand[a_group == gi]
             if len(pool):
                 out[rows] = pool[rng.integers(0, len(pool), len(rows))]
     return out

@@ -13,10 +13,11 @@ import numpy as np
 import polars as pl
 
 from himaudit.generate.context import GenContext
-from himaudit.generate.pools import text_series
+from himaudit.generate.pools import pick
 from himaudit.generate.registry import table_builder
 from himaudit.generate.staffing import pick_employed, roster
 from himaudit.generate.tables.patients import YEAR, day, mix
+from himaudit.generate.tables.users import CLINICAL_DEPARTMENTS
 
 HOUR = 3600
 # Encounter mix by class (share of all encounters). Sources: CDC NAMCS/NHAMCS 2019 visit
@@ -44,92 +45,106 @@ DISPOSITIONS = {
 }  # fmt: skip
 
 
-def _draw(rng: np.random.Generator, table: dict[str, float], n: int) -> np.ndarray:
-    keys = np.array(list(table), dtype=object)
-    p = np.array(list(table.values()), dtype=float)
-    return rng.choice(keys, n, p=p / p.sum())
-
-
-def _length_seconds(rng: np.random.Generator, cls: np.ndarray) -> np.ndarray:
+def _length_seconds(rng: np.random.Generator, is_cls: dict[str, np.ndarray]) -> np.ndarray:
     """Length of stay by class. Inpatient: lognormal, median 3.2 d, mean ≈ 4.5 d (HCUP
     2019 mean LOS 4.6 d), 1-30 d; observation 8-47 h (CMS two-midnight rule); ED median
     ~3 h (NHAMCS); hospital outpatient 1-6 h; office visits 15-75 min."""
-    n = len(cls)
+    n = len(is_cls["inpatient"])
     los = rng.integers(15 * 60, 75 * 60, n)
-    los = np.where(cls == "outpatient", rng.integers(HOUR, 6 * HOUR, n), los)
+    los = np.where(is_cls["outpatient"], rng.integers(HOUR, 6 * HOUR, n), los)
     ed = np.clip(rng.lognormal(np.log(3 * HOUR), 0.5, n), HOUR, 12 * HOUR)
-    los = np.where(cls == "emergency", ed, los)
-    los = np.where(cls == "observation", rng.integers(8 * HOUR, 47 * HOUR, n), los)
+    los = np.where(is_cls["emergency"], ed, los)
+    los = np.where(is_cls["observation"], rng.integers(8 * HOUR, 47 * HOUR, n), los)
     ip = np.clip(rng.lognormal(np.log(3.2 * 86400), 0.8, n), 86400, 30 * 86400)
-    return np.where(cls == "inpatient", ip, los).astype(np.int64)
+    return np.where(is_cls["inpatient"], ip, los).astype(np.int64)
+
+
+def _codes(rng: np.random.Generator, table: dict[str, float], n: int) -> np.ndarray:
+    p = np.array(list(table.values()), dtype=float)
+    return rng.choice(len(p), n, p=p / p.sum())
+
+
+def _names(values: list[str], codes: np.ndarray, name: str) -> pl.Series:
+    return pick(pl.Series(values, dtype=pl.String), codes, name)
 
 
 @table_builder("encounters", after=("patients", "users"))
 def build(ctx: GenContext) -> pl.DataFrame:
+    # Integer codes throughout (class, department, disposition, patient row); strings are
+    # made once at the end — object-array string work would dominate at 3M encounters.
     rng = ctx.rng("encounters")
     prof = ctx.profile
     pats = ctx.tables["patients"].join(ctx.meta["patient_span"], on="mrn", how="left")
     per = rng.poisson(max(mix(ctx, "encounters_per_patient", 3.0) - 1, 0), pats.height) + 1
-    p = pats[np.repeat(np.arange(pats.height), per)]
-    n = p.height
-    s0 = p["span_start"].cast(pl.Int32).to_numpy().astype(np.int64)
-    s1 = p["span_end"].cast(pl.Int32).to_numpy().astype(np.int64)
+    row = np.repeat(np.arange(pats.height), per)
+    n = len(row)
+    s0 = pats["span_start"].cast(pl.Int32).to_numpy().astype(np.int64)[row]
+    s1 = pats["span_end"].cast(pl.Int32).to_numpy().astype(np.int64)[row]
     # Stratified over the span (j-th of k visits in the j-th slice) so visits spread out.
     k = np.repeat(per, per)
     j = np.arange(n) - np.repeat(np.cumsum(per) - per, per)
     d = s0 + ((j + rng.random(n)) / k * (s1 - s0 + 1)).astype(np.int64)
     classes = {**DEFAULT_CLASSES, **prof.mix.get("encounter_classes", {})}
-    cls = _draw(rng, classes, n)
+    class_names = list(classes)
+    cls = _codes(rng, classes, n)
+    is_cls = {c: cls == class_names.index(c) for c in class_names if c in DEFAULT_CLASSES}
 
     # Clinic and hospital-outpatient visits happen on weekdays in office hours.
-    office = (cls == "ambulatory") | (cls == "outpatient")
+    office = is_cls["ambulatory"] | is_cls["outpatient"]
     weekday = (d + 3) % 7  # 1970-01-01 was a Thursday: Monday = 0
     d = np.where(office & (weekday >= 5), d + 7 - weekday, d)
-    tod = np.where(office, rng.integers(7 * HOUR + 1800, 16 * HOUR + 1800, n), 0)
     busy = rng.random(n) < 0.7  # ED / admissions peak in the day, never stop at night
-    tod = np.where(~office & busy, rng.integers(8 * HOUR, 22 * HOUR, n), tod)
-    tod = np.where(~office & ~busy, rng.integers(0, 24 * HOUR, n), tod)
+    tod = np.where(busy, rng.integers(8 * HOUR, 22 * HOUR, n), rng.integers(0, 24 * HOUR, n))
+    tod = np.where(office, rng.integers(7 * HOUR + 1800, 16 * HOUR + 1800, n), tod)
     admit = d * 86400 + tod
-    reg = p["registered_at"].dt.epoch("s").to_numpy()
+    reg = pats["registered_at"].dt.epoch("s").to_numpy()[row]
     admit = np.maximum(admit, reg + 600)  # never seen before being registered
     cutoff = (day(prof.as_of) - 45) * 86400  # every stay closed ≥ 45 d before as-of
-    discharge = np.minimum(admit + _length_seconds(rng, cls), np.maximum(cutoff, admit + HOUR))
+    discharge = np.minimum(admit + _length_seconds(rng, is_cls), np.maximum(cutoff, admit + HOUR))
 
     # Department by class, then made age/sex-appropriate (no OB for men, pediatrics < 18).
-    dept = np.empty(n, dtype=object)
+    depts = list(CLINICAL_DEPARTMENTS)
+    dept = np.zeros(n, dtype=np.int64)
     for c, table in DEPARTMENTS.items():
-        m = cls == c
-        dept[m] = _draw(rng, table, int(m.sum()))
-    age = (admit // 86400 - p["birth_date"].cast(pl.Int32).to_numpy()) / YEAR
-    sex = p["sex"].to_numpy()
-    child = (age < 18) & (cls != "emergency")
-    dept = np.where(child, "Pediatrics", dept)
-    dept = np.where((dept == "Pediatrics") & (age >= 18), "Family Medicine", dept)
-    dept = np.where((dept == "Obstetrics and Gynecology") & (sex != "F"), "Internal Medicine", dept)
-    dispo = np.full(n, "home", dtype=object)
+        m = is_cls[c]
+        dept[m] = np.array([depts.index(x) for x in table])[_codes(rng, table, int(m.sum()))]
+    birth = pats["birth_date"].cast(pl.Int32).to_numpy().astype(np.int64)[row]
+    age = (admit // 86400 - birth) / YEAR
+    female = (pats["sex"] == "F").to_numpy()[row]
+    peds, fm = depts.index("Pediatrics"), depts.index("Family Medicine")
+    ob, im = depts.index("Obstetrics and Gynecology"), depts.index("Internal Medicine")
+    dept = np.where((age < 18) & ~is_cls["emergency"], peds, dept)
+    dept = np.where((dept == peds) & (age >= 18), fm, dept)
+    dept = np.where((dept == ob) & ~female, im, dept)
+    dispo_names = ["home"] + sorted({x for t in DISPOSITIONS.values() for x in t} - {"home"})
+    dispo = np.zeros(n, dtype=np.int64)
     for c, table in DISPOSITIONS.items():
-        m = cls == c
-        dispo[m] = _draw(rng, table, int(m.sum()))
+        m = is_cls[c]
+        codes = np.array([dispo_names.index(x) for x in table])
+        dispo[m] = codes[_codes(rng, table, int(m.sum()))]
 
     staff = roster(ctx)
     lo, hi = admit // 86400 - 30, discharge // 86400 + 45
-    att = pick_employed(rng, staff, "physician", dept, lo, hi, ctx.meta["anchor_users"])
+    att = pick_employed(rng, staff, "physician", staff.codes(np.array(depts))[dept], lo, hi)
+    o = np.lexsort((row, admit))  # admit time, then MRN (patients are in MRN order)
     df = pl.DataFrame(
         [
-            p["mrn"],
-            text_series("encounter_class", cls),
-            pl.from_epoch(pl.Series("admit_at", admit), time_unit="s"),
-            pl.from_epoch(pl.Series("discharge_at", discharge), time_unit="s"),
-            att.alias("attending_id"),
-            text_series("department", dept),
-            text_series("discharge_disposition", dispo),
-            p["birth_date"].alias("reg_birth_date"),
-            p["sex"].alias("reg_sex"),
+            pl.Series("encounter_id", np.arange(1, n + 1)),
+            pats["mrn"].gather(row[o]),
+            _names(class_names, cls[o], "encounter_class"),
+            pl.from_epoch(pl.Series("admit_at", admit[o]), time_unit="s"),
+            pl.from_epoch(pl.Series("discharge_at", discharge[o]), time_unit="s"),
+            pick(staff.user_id, att[o], "attending_id"),
+            _names(depts, dept[o], "department"),
+            _names(dispo_names, dispo[o], "discharge_disposition"),
+            pats["birth_date"].gather(row[o]).alias("reg_birth_date"),
+            pats["sex"].gather(row[o]).alias("reg_sex"),
         ]
-    ).with_columns(pl.lit(prof.facility_id).alias("facility_id"))
-    df = df.sort("admit_at", "mrn", maintain_order=True)
-    ids = pl.int_range(1, df.height + 1, eager=True).cast(pl.String).str.zfill(9)
-    return df.with_columns(("E" + ids).alias("encounter_id"))
+    )
+    return df.with_columns(
+        ("E" + pl.col("encounter_id").cast(pl.String).str.zfill(9)).alias("encounter_id"),
+        pl.lit(prof.facility_id).alias("facility_id"),
+    )
 
 
 # Care-team members besides the attending: (role, care_role, count range per class, chance,
@@ -146,37 +161,46 @@ TEAM = [
 def build_care_team(ctx: GenContext) -> pl.DataFrame:
     rng = ctx.rng("care_team")
     enc = ctx.tables["encounters"]
-    cls = enc["encounter_class"].to_numpy()
+    staff = roster(ctx)
+    n = enc.height
+    cls = enc["encounter_class"]
     lo = enc["admit_at"].dt.epoch("d").to_numpy() - 30
     hi = enc["discharge_at"].dt.epoch("d").to_numpy() + 45
-    dept = enc["department"].to_numpy()
-    staff = roster(ctx)
-    parts = [
-        enc.select(
-            "encounter_id",
-            pl.col("attending_id").alias("user_id"),
-            pl.lit("attending").alias("care_role"),
-        )
-    ]
-    for role, care_role, counts, chance, same_dept in TEAM:
-        k = np.zeros(len(cls), dtype=np.int64)
+    dept = staff.codes(enc["department"])
+    user_pos = {u: i for i, u in enumerate(staff.user_id.to_list())}
+    att = (
+        enc["attending_id"]
+        .replace_strict(list(user_pos), list(user_pos.values()), default=-1, return_dtype=pl.Int64)
+        .to_numpy()
+    )
+    enc_parts, user_parts, role_parts = [np.arange(n)], [att], [np.zeros(n, dtype=np.int64)]
+    care_roles = ["attending"] + [t[1] for t in TEAM]
+    for r, (role, _care_role, counts, chance, same_dept) in enumerate(TEAM, start=1):
+        k = np.zeros(n, dtype=np.int64)
         for c, (a, b) in counts.items():
-            m = cls == c
+            m = (cls == c).to_numpy()
             k[m] = rng.integers(a, b + 1, int(m.sum()))
-        k = np.where(rng.random(len(cls)) < chance, k, 0)
-        rows = np.repeat(np.arange(len(cls)), k)
-        anchors = ctx.meta["anchor_users"] if role == "nurse" else None
+        k = np.where(rng.random(n) < chance, k, 0)
+        rows = np.repeat(np.arange(n), k)
         want = dept[rows] if same_dept else None
-        uid = pick_employed(rng, staff, role, want, lo[rows], hi[rows], anchors)
-        parts.append(
-            pl.DataFrame(
-                {
-                    "encounter_id": enc["encounter_id"].gather(rows),
-                    "user_id": uid,
-                    "care_role": care_role,
-                }
-            ).drop_nulls("user_id")
-        )
-    # The key is (encounter_id, user_id): keep one row per person (attending first).
-    team = pl.concat(parts).unique(["encounter_id", "user_id"], keep="first", maintain_order=True)
-    return team.sort("encounter_id", maintain_order=True)
+        uid = pick_employed(rng, staff, role, want, lo[rows], hi[rows], fallback=role == "nurse")
+        keep = uid >= 0
+        enc_parts.append(rows[keep])
+        user_parts.append(uid[keep])
+        role_parts.append(np.full(int(keep.sum()), r))
+    # The key is (encounter_id, user_id): one row per person (the attending row first).
+    team = pl.DataFrame(
+        {
+            "e": np.concatenate(enc_parts),
+            "u": np.concatenate(user_parts),
+            "r": np.concatenate(role_parts),
+        }
+    )
+    team = team.unique(["e", "u"], keep="first", maintain_order=True).sort("e", maintain_order=True)
+    return pl.DataFrame(
+        [
+            enc["encounter_id"].gather(team["e"]),
+            pick(staff.user_id, team["u"].to_numpy(), "user_id"),
+            _names(care_roles, team["r"].to_numpy(), "care_role"),
+        ]
+    )
