@@ -219,10 +219,20 @@ def _one_per_record(findings: pa.Table) -> pa.Table:
         con.close()
 
 
-def _outcome(gxw: GXWarehouse, rule_id: str, table: str, item: dict[str, Any], d: dict) -> Any:
+def raised_exception(d: dict[str, Any]) -> str | None:
+    """The exception message of a GX result, flat or keyed by metric id (GX uses both)."""
     info = d.get("exception_info") or {}
-    if info.get("raised_exception"):
-        return RuntimeError(f"GX: {str(info.get('exception_message')).splitlines()[0]}")
+    candidates = [info, *[v for v in info.values() if isinstance(v, dict)]]
+    for c in candidates:
+        if c.get("raised_exception"):
+            return str(c.get("exception_message") or "GX raised an exception").splitlines()[0]
+    return None
+
+
+def _outcome(gxw: GXWarehouse, rule_id: str, table: str, item: dict[str, Any], d: dict) -> Any:
+    message = raised_exception(d)
+    if message:
+        return RuntimeError(f"GX: {message}")
     if d.get("success"):
         return None
     query = (d.get("result") or {}).get("unexpected_index_query")

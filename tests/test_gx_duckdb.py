@@ -1,0 +1,121 @@
+"""GX 1.24 pushed down to DuckDB: the workarounds in himaudit.scan.gx_duckdb still hold.
+
+These tests fail loudly when a GX / duckdb-engine release changes what the workarounds rely
+on (FACTS.md): the persisted-connection tuple, regex compiling through the postgresql
+dialect, unexpected_index_query, and every connection being closed afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from himaudit.load.warehouse import init_warehouse
+from himaudit.scan.registry import list_rules
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("gx") / "wh.duckdb"
+    con = duckdb.connect(str(path))
+    init_warehouse(con, reference=False)
+    con.execute(
+        "INSERT INTO patients (mrn, first_name, last_name, sex, birth_date, zip, phone, ssn) VALUES "
+        "('M00000001', 'Ann', 'Lee', 'F', DATE '1980-01-01', '12345', '555-123-4567', '900-12-3456'),"
+        "('M00000002', 'Bo', NULL, 'Q', DATE '1975-05-05', '1234', '555-1234', '900123456'),"
+        "('M 0003', 'Cy', 'Ng', 'M', DATE '1990-02-02', '12345-6789', '(555) 123-4567', NULL)"
+    )
+    con.execute(
+        "INSERT INTO diagnoses (encounter_id, seq, code) VALUES "
+        "('E1', 1, 'E11.9'), ('E1', 2, 'U071'), ('E1', 0, 'I10'), ('E2', 1, '11.9X')"
+    )
+    con.close()
+    return path
+
+
+@pytest.fixture(scope="module")
+def outcomes(warehouse: Path) -> dict:
+    from himaudit.scan.gx_duckdb import run_gx_rules
+
+    rules = [r for r in list_rules(python=False) if r.kind == "gx"]
+    cwd = Path.cwd()
+    before = set(cwd.iterdir())
+    result = run_gx_rules(warehouse, rules)
+    assert set(cwd.iterdir()) == before, "GX left files behind (context must be ephemeral)"
+    return result
+
+
+def _keys(outcomes: dict, rule_id: str) -> set[tuple[str, str]]:
+    table = outcomes.get(rule_id)
+    assert not isinstance(table, BaseException), f"{rule_id} errored: {table}"
+    if table is None:
+        return set()
+    return set(
+        zip(
+            table.column("table_name").to_pylist(),
+            table.column("record_key").to_pylist(),
+            strict=True,
+        )
+    )
+
+
+def test_gx_version_and_persisted_connection_hook() -> None:
+    from himaudit.scan.gx_duckdb import import_gx
+
+    gx = import_gx()
+    assert gx.__version__.startswith("1.24."), "re-verify gx_duckdb workarounds on a new GX"
+    assert os.environ["GX_ANALYTICS_ENABLED"] == "false"
+    from great_expectations.execution_engine import sqlalchemy_execution_engine as see
+
+    assert "duckdb" in see._PERSISTED_CONNECTION_DIALECTS
+    assert see._dialect_requires_persisted_connection(connection_string="duckdb:///x.db")
+
+
+def test_required_fields(outcomes: dict) -> None:
+    assert _keys(outcomes, "DQ-101") == {("patients", "M00000002")}
+
+
+def test_identifier_and_code_shapes(outcomes: dict) -> None:
+    # regex expectations compile to `~` through the postgresql dialect and run in DuckDB
+    assert _keys(outcomes, "DQ-102") == {("patients", "M 0003"), ("diagnoses", "E2:1")}
+
+
+def test_contact_formats_one_finding_per_row(outcomes: dict) -> None:
+    keys = _keys(outcomes, "DQ-103")
+    assert keys == {("patients", "M00000002")}  # zip, phone and ssn bad: one finding
+    table = outcomes["DQ-103"]
+    assert "1234" not in "".join(table.column("evidence").to_pylist())  # PHI values masked
+
+
+def test_value_sets_and_ranges(outcomes: dict) -> None:
+    assert _keys(outcomes, "DQ-104") == {("patients", "M00000002")}
+    assert _keys(outcomes, "DQ-105") == {("diagnoses", "E1:0")}
+
+
+def test_connections_closed_after_validation(warehouse: Path, outcomes: dict) -> None:
+    con = duckdb.connect(str(warehouse))  # read-write: refused if GX still held the file
+    con.close()
+
+
+def test_regex_without_dialect_workaround_still_fails(warehouse: Path) -> None:
+    """If GX ever supports DuckDB regex natively, drop workaround 2 in gx_duckdb."""
+    from himaudit.scan.gx_duckdb import GXWarehouse
+
+    gxw = GXWarehouse(warehouse)
+    try:
+        gxw.engine.dialect_module = None
+        results = gxw.validate(
+            "patients",
+            [{"type": "expect_column_values_to_match_regex",
+              "kwargs": {"column": "mrn", "regex": "^M[0-9]{8}$"}, "meta": {}}],
+        )  # fmt: skip
+        from himaudit.scan.gx_duckdb import raised_exception
+
+        assert raised_exception(results[0].to_json_dict()), "GX now runs regex on duckdb"
+    finally:
+        gxw.close()
