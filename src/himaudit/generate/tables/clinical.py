@@ -45,16 +45,18 @@ INPATIENT_OTHER = {"30233N1": 0.10, "02HV33Z": 0.07, "0BH17EZ": 0.04, "3E0234Z":
 ED_DRUGS = {"J1885": 2, "J2405": 8, "J0696": 4, "J1100": 10, "J7050": 4}
 ED_DRUG_SHARE = 0.3
 
-# E/M level mix (established 99211..99215; new 99202..99205) by specialty peer group.
-# Shares follow the shape of CMS Part B utilisation data for office visits; specialties
-# not listed use DEFAULT. Level 4-5 ("high") shares are what COD-010 compares.
-EM_ESTABLISHED = {
-    "default": [0.02, 0.08, 0.45, 0.37, 0.08],
-    "cardiology": [0.01, 0.04, 0.32, 0.47, 0.16],
-    "pediatrics": [0.03, 0.12, 0.52, 0.30, 0.03],
-    "family_medicine": [0.02, 0.09, 0.46, 0.37, 0.06],
-    "internal_medicine": [0.01, 0.07, 0.42, 0.41, 0.09],
-}
+# E/M level mix: established visits by specialty from warehouse/reference/
+# em_specialty_benchmarks.csv (the table COD-010 falls back to); new-patient visits below.
+
+
+@functools.cache
+def em_established_mix() -> dict[str, list[float]]:
+    """Specialty -> shares of levels 1..5 (99211..99215), from em_specialty_benchmarks.csv."""
+    path = warehouse_dir() / "reference" / "em_specialty_benchmarks.csv"
+    bench = pl.read_csv(path).sort("specialty", "level")
+    return {s: g["share"].to_list() for (s,), g in bench.group_by("specialty", maintain_order=True)}
+
+
 EM_NEW = [0.08, 0.42, 0.38, 0.12]
 NEW_PATIENT_SHARE = 0.12
 
@@ -209,7 +211,9 @@ def _em_codes(rng: np.random.Generator, specialty: np.ndarray) -> np.ndarray:
     key = np.char.replace(np.char.lower(specialty.astype(str)), " ", "_")
     for spec in np.unique(key):
         idx = np.flatnonzero((key == spec) & ~new)
-        shares = EM_ESTABLISHED.get(spec, EM_ESTABLISHED["default"])
+        mix = em_established_mix()
+        shares = np.array(mix.get(spec, mix["default"]))
+        shares = shares / shares.sum()
         codes[idx] = rng.choice(["99211", "99212", "99213", "99214", "99215"], len(idx), p=shares)
     codes[new] = rng.choice(["99202", "99203", "99204", "99205"], int(new.sum()), p=EM_NEW)
     return codes

@@ -1,13 +1,15 @@
 """COD-010 — E/M upcoding pattern: a provider's share of the two highest office-visit levels
 against specialty peers (PEPPER-style outlier, with a significance test).
 
-A provider is flagged when both hold:
-- their high-level share (levels 4-5 of 99202-99205 / 99211-99215, ref.em_codes) is above the
-  ``percentile``-th percentile of the shares of their specialty peers with at least
-  ``min_visits`` visits (at least ``min_peers`` such peers), and
-- a one-sided binomial test of their high-level count against the pooled rate of the *other*
+Only established-patient office visits count (99211-99215, ref.em_codes): the 99214/99215
+share. A provider with at least ``min_visits`` such visits is flagged when both hold:
+- their share is above the ``percentile``-th percentile of their specialty peers' shares, and
+- a one-sided binomial test of their level 4-5 count against the pooled rate of the *other*
   peers gives p < ``alpha`` — so ten visits of which eight are level 4 do not flag, while the
   same share over three hundred visits does.
+A specialty with fewer than ``min_peers`` other providers in the data has no usable peer
+group; its providers are then tested against the expected rate for the specialty in
+ref.em_specialty_benchmarks (``default`` when not listed), binomial test only.
 Evidence is the provider's level distribution next to the peers' pooled distribution.
 """
 
@@ -46,14 +48,24 @@ SELECT p.provider_id,
        coalesce(min(u.specialty), 'unknown') AS specialty,
        CAST(e.level AS INTEGER) AS level,
        count(*) AS visits,
-       count_if(e.high_level) AS high
+       CAST(count_if(e.high_level) AS BIGINT) AS high
 FROM procedures p
-JOIN ref.em_codes e ON CAST(e.code AS VARCHAR) = trim(p.code)
+JOIN ref.em_codes e ON CAST(e.code AS VARCHAR) = trim(p.code) AND e.family = 'office_established'
 LEFT JOIN users u ON u.user_id = p.provider_id
 WHERE p.provider_id IS NOT NULL
   AND upper(coalesce(p.code_system, 'CPT')) = 'CPT'
 GROUP BY p.provider_id, e.level
 """
+
+
+_BENCH = """
+SELECT specialty, sum(CASE WHEN level >= 4 THEN share ELSE 0 END) / nullif(sum(share), 0) AS rate
+FROM ref.em_specialty_benchmarks GROUP BY specialty
+"""
+
+
+def _benchmarks(con: duckdb.DuckDBPyConnection) -> dict[str, float]:
+    return {s: float(r) for s, r in con.execute(_BENCH).fetchall()}
 
 
 def _levels(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
@@ -81,18 +93,22 @@ def run(con: duckdb.DuckDBPyConnection, params: dict[str, Any]) -> pl.DataFrame:
     prov = prov.filter(pl.col("n") >= int(params["min_visits"])).with_columns(
         (pl.col("h") / pl.col("n")).alias("share")
     )
+    bench = _benchmarks(con)
     rows = []
     for (specialty,), grp in prov.group_by("specialty", maintain_order=True):
-        if grp.height < int(params["min_peers"]) + 1:
-            continue
-        share, n, h = grp["share"].to_numpy(), grp["n"].to_numpy(), grp["h"].to_numpy()
-        cut = float(np.percentile(share, float(params["percentile"])))
-        rest_rate = (h.sum() - h) / np.maximum(n.sum() - n, 1)
-        pval = binom.sf(h - 1, n, np.clip(rest_rate, 1e-9, 1 - 1e-9))
-        hit = (share > cut) & (pval < float(params["alpha"]))
-        for i in np.flatnonzero(hit):
-            rows.append((grp["provider_id"][i], specialty, int(n[i]), int(h[i]), float(share[i]),
-                         cut, float(rest_rate[i]), float(pval[i])))  # fmt: skip
+        share = grp["share"].to_numpy().astype(float)
+        n, h = grp["n"].to_numpy().astype(np.int64), grp["h"].to_numpy().astype(np.int64)
+        if grp.height >= int(params["min_peers"]) + 1:
+            cut = float(np.percentile(share, float(params["percentile"])))
+            expected = (h.sum() - h) / np.maximum(n.sum() - n, 1)
+            above = share > cut
+        else:  # no peer group: the specialty's expected rate, significance test only
+            rate = bench.get(specialty, bench.get("default", 0.5))
+            cut, expected, above = rate, np.full(len(n), rate), share > rate
+        pval = binom.sf(h - 1, n, np.clip(expected, 1e-9, 1 - 1e-9))
+        for i in np.flatnonzero(above & (pval < float(params["alpha"]))):
+            rows.append((grp["provider_id"][int(i)], specialty, int(n[i]), int(h[i]), float(share[i]),
+                         cut, float(expected[i]), float(pval[i])))  # fmt: skip
     if not rows:
         return pl.DataFrame(schema=cols)
     return pl.DataFrame([_finding(lv, *r) for r in rows], schema=cols, orient="row")
