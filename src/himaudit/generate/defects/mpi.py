@@ -12,10 +12,9 @@ duplicates exactly as the generator does without building a whole hospital.
 
 from __future__ import annotations
 
-from datetime import timedelta
 import csv
 import functools
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import numpy as np

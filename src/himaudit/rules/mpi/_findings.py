@@ -73,7 +73,7 @@ def pair_findings(result: LinkageResult, params: dict[str, Any]) -> pa.Table:
             emitted.add(key)
     if params.get("report_possible"):
         for key, pair in scored.items():
-            if key not in emitted:
+            if key not in emitted and pair["tier"] == "possible":
                 rows.append(_pair_row(key, pair, 0))
     return _table(rows)
 
@@ -149,6 +149,7 @@ def summary_figures(result: LinkageResult) -> dict[str, Any]:
         "mpi_records_in_possible_duplicate_sets": result.possible_records,
         "mpi_probable_pairs": tiers.count("probable"),
         "mpi_possible_pairs": tiers.count("possible"),
+        "mpi_lookalike_pairs": tiers.count("lookalike"),
         "mpi_duplicate_clusters": len(clusters),
         "mpi_duplicate_clusters_3plus": sum(1 for m in clusters.values() if len(m) >= 3),
         "mpi_model": "trained" if result.trained else "default priors (MPI too small to train)",

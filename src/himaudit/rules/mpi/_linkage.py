@@ -35,6 +35,7 @@ THRESHOLDS: dict[str, Any] = {
     "seed": 42,
 }
 _LINKAGE_KEYS = tuple(THRESHOLDS)
+MIN_EM_PAIRS = 50  # fewer blocked pairs than this cannot inform EM
 
 
 @dataclass
@@ -106,7 +107,9 @@ def _run(work: duckdb.DuckDBPyConnection, raw: pa.Table, opts: dict[str, Any]) -
             num_chunks=1,
             min_count_per_level=None,
         )
-        for block in _model.EM_BLOCKS:
+        for block, key in _model.EM_BLOCKS:
+            if _block_pairs(work, key) < MIN_EM_PAIRS:
+                continue  # e.g. no shared SSNs in a clean MPI: keep the priors for this block
             linker.training.estimate_parameters_using_expectation_maximisation(
                 block,
                 max_pairs=float(opts["em_max_pairs"]),
@@ -126,8 +129,9 @@ def _run(work: duckdb.DuckDBPyConnection, raw: pa.Table, opts: dict[str, Any]) -
     clusters = _pairs.cluster(work, db)
     seconds["clustering"] = time.perf_counter() - t0
     possible_records = work.execute(
+        "WITH p AS (SELECT * FROM mpi_pairs WHERE tier IN ('probable', 'possible')) "
         "SELECT count(*) FROM mpi_features WHERE mrn IN "
-        "(SELECT mrn_a FROM mpi_pairs UNION SELECT mrn_b FROM mpi_pairs)"
+        "(SELECT mrn_a FROM p UNION SELECT mrn_b FROM p)"
     ).fetchall()[0][0]
     pairs = work.sql("SELECT * FROM mpi_pairs ORDER BY mrn_a, mrn_b").to_arrow_table()
     return LinkageResult(
@@ -139,6 +143,15 @@ def _run(work: duckdb.DuckDBPyConnection, raw: pa.Table, opts: dict[str, Any]) -
         seconds=seconds,
         comparisons=comparisons,
     )
+
+
+def _block_pairs(work: duckdb.DuckDBPyConnection, column: str) -> int:
+    """Record pairs an equality block on ``column`` would produce (without building them)."""
+    sql = (
+        f"SELECT coalesce(sum(c * (c - 1) / 2), 0) FROM (SELECT count(*) AS c FROM mpi_features "
+        f"WHERE {column} IS NOT NULL GROUP BY {column})"
+    )
+    return int(work.execute(sql).fetchall()[0][0])
 
 
 def _estimate_prior(linker: Any, n: int) -> None:

@@ -32,6 +32,17 @@ def _jw(col: str, t: float) -> str:
     return f"jaro_winkler_similarity({col}_l, {col}_r) >= {t}"
 
 
+def _keying_error(col: str) -> str:
+    """One keystroke (Damerau-Levenshtein <= 1) that leaves the initial alone. Rhyming names
+    that twins get (Mason/Jason, Ava/Eva, Jaden/Jaylen) differ in the initial or by two
+    edits; clerks' typos rarely hit the first letter (it is read back with the name)."""
+    return (
+        f"CASE WHEN left({col}_l, 1) = left({col}_r, 1) AND length({col}_l) >= 3 "
+        f"AND abs(length({col}_l) - length({col}_r)) <= 1 "
+        f"THEN damerau_levenshtein({col}_l, {col}_r) <= 1 ELSE false END"
+    )
+
+
 def _one_edit(col: str, head: int, tail: int) -> str:
     """Damerau-Levenshtein <= 1 on a fixed-width string, computed only when the first
     ``head`` or last ``tail`` characters agree (head + tail = width - 1, so one edit or
@@ -57,8 +68,9 @@ COMPARISONS: dict[str, list[Level]] = {
             0.02,
             0.002,
         ),
-        ("typo", _jw("first_name", 0.9), 0.05, 0.003),
-        ("phonetic", "first_phon_l = first_phon_r", 0.01, 0.01),
+        ("typo", _keying_error("first_name"), 0.05, 0.002),
+        ("similar", _jw("first_name", 0.88), 0.005, 0.005),
+        ("phonetic", "first_phon_l = first_phon_r", 0.005, 0.01),
         ("different", "ELSE", 0.01, 0.98),
     ],
     "middle_name": [
@@ -101,13 +113,13 @@ COMPARISONS: dict[str, list[Level]] = {
     "sex": [
         ("missing", "sex_l IS NULL OR sex_r IS NULL", None, None),
         ("exact", "sex_l = sex_r", 0.98, 0.5),
-        ("different", "ELSE", 0.02, 0.5),
+        ("different", "ELSE", 0.01, 0.5),
     ],
     "ssn": [
         ("missing", "ssn_l IS NULL OR ssn_r IS NULL", None, None),
         ("exact", "ssn_l = ssn_r", 0.9, 0.000001),
         ("one_edit", _one_edit("ssn", 3, 5), 0.06, 0.000001),
-        ("different", "ELSE", 0.04, 0.999998),
+        ("different", "ELSE", 0.02, 0.999998),
     ],
     # One comparison for residence. Null when the surnames agree: that agreement's level
     # already says whether the two share a home.
@@ -128,6 +140,12 @@ COMPARISONS: dict[str, list[Level]] = {
     ],
 }
 
+# Disagreement rates among true duplicates that EM must not re-learn. In a birth-date block
+# twins can outnumber duplicates; left free, EM makes "twins" its match class and learns
+# that a different SSN or sex is normal for a match. A registration keys the wrong sex for
+# about 1 in 100 patients and an entirely different SSN (not a typo) for about 1 in 50.
+FIXED_M = {("sex", "different"), ("ssn", "different")}
+
 # Candidate pairs: recall matters more than speed here (each rule catches duplicates the
 # others miss: an SSN survives a name change, a birth date survives typos in names, a
 # name key survives a birth-date typo). Same-MRN rows are MPI-001's business, not ours.
@@ -143,7 +161,10 @@ BLOCKING_RULES: list[str] = [
 
 # EM is trained on birth-date and SSN blocks: within a first+last-name block most pairs
 # are households and juniors, and EM would learn them as the "match" class.
-EM_BLOCKS: list[str] = ["l.birth_date = r.birth_date", "l.ssn = r.ssn"]
+EM_BLOCKS: list[tuple[str, str]] = [
+    ("l.birth_date = r.birth_date", "birth_date"),
+    ("l.ssn = r.ssn", "ssn"),
+]
 
 # Exact agreements that strangers (almost) never share: the prior is estimated from them.
 DETERMINISTIC_RULES: list[str] = [
@@ -169,6 +190,8 @@ def settings(*, with_priors: bool) -> dict[str, Any]:
             elif with_priors:
                 level["m_probability"] = m
                 level["u_probability"] = u
+            if (name, label) in FIXED_M:
+                level["fix_m_probability"] = True
             out.append(level)
         comparisons.append({"output_column_name": name, "comparison_levels": out})
     return {
@@ -196,4 +219,7 @@ def gamma_labels() -> dict[str, dict[int, str]]:
 
 
 DISAGREEING_LABELS = frozenset({"different", "generation_apart"})
+#: given-name levels too weak to make a pair probable without an agreeing SSN (the twin
+#: and sibling pattern); see _pairs.
+WEAK_GIVEN_NAME = ("different", "similar")
 DETERMINISTIC_SQL = [_not_same_mrn(r) for r in DETERMINISTIC_RULES]

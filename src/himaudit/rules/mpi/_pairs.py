@@ -4,10 +4,16 @@
   pairs can describe one MRN pair; the strongest one speaks for it).
 * Tiers: ``probable`` (>= probable threshold) is a finding; ``possible`` (>= possible
   threshold) is the review tier, counted in the AHIMA duplicate-rate figure.
-* Hard-negative guard: a pair whose given names plainly differ (not a nickname, typo,
-  Soundex or first/middle swap) or whose birth dates are a generation apart, and whose SSNs
-  do not agree exactly, is the twin / sibling / junior pattern. The model already weighs
-  that, but such a pair is never *probable*: distinguishing twins needs a human.
+* Hard-negative guards (``guard_hard_negatives``): the model weighs every comparison, but
+  some combinations are the signature of two different people in one family, and telling
+  them apart needs a human with the chart. Such a pair gets tier ``lookalike`` (reported
+  as a count, never a finding, and not counted as a duplicate in the AHIMA rate):
+  - both SSNs on file and different beyond one keystroke (a relative's SSN, a conflict);
+  - no exact SSN agreement and given names that differ or are merely similar (twins and
+    siblings: Mason/Jason, Ava/Eva, Jaden/Jaylen);
+  - no exact SSN agreement and birth dates a generation apart (junior/senior);
+  - no exact SSN agreement, a different sex and given names that are not the same name
+    or a nickname of it (boy/girl twins: Daniel/Daniela).
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ def build_pair_table(
     labels = ", ".join(_label_sql(name) for name in _model.COMPARISONS)
     probable = float(opts["probable_probability"])
     guard = bool(opts["guard_hard_negatives"])
+    weak = "(" + ", ".join(f"'{w}'" for w in _model.WEAK_GIVEN_NAME) + ")"
     work.execute(
         f"""
         CREATE OR REPLACE TABLE mpi_pairs AS
@@ -50,11 +57,16 @@ def build_pair_table(
                                        ORDER BY match_weight DESC) = 1
         )
         SELECT *,
-               CASE WHEN match_probability >= {probable}
-                         AND NOT ({guard} AND (first_name = 'different'
-                                               OR birth_date = 'generation_apart')
-                                          AND ssn <> 'exact')
-                    THEN 'probable' ELSE 'possible' END AS tier
+               CASE WHEN {guard} AND (
+                             ssn = 'different'
+                             OR (ssn IS DISTINCT FROM 'exact'
+                                 AND (first_name IN {weak}
+                                      OR birth_date = 'generation_apart'
+                                      OR (sex = 'different'
+                                          AND first_name NOT IN ('exact', 'nickname')))))
+                    THEN 'lookalike'
+                    WHEN match_probability >= {probable} THEN 'probable'
+                    ELSE 'possible' END AS tier
         FROM best
         """
     )
