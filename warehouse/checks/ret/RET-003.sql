@@ -49,8 +49,11 @@ scheduled AS (
 ends AS (
     SELECT s.*,
            s.last_activity_at + s.adult_years * INTERVAL 1 YEAR AS adult_end,
-           CAST(s.birth_date AS TIMESTAMP)
-             + (s.minor_age_of_majority + s.minor_years_after_majority) * INTERVAL 1 YEAR AS minor_end
+           -- a birth date after the last activity is implausible (MPI-011): no minor rule
+           CASE WHEN CAST(s.birth_date AS TIMESTAMP) <= s.last_activity_at
+                THEN CAST(s.birth_date AS TIMESTAMP)
+                     + (s.minor_age_of_majority + s.minor_years_after_majority) * INTERVAL 1 YEAR
+           END AS minor_end
     FROM scheduled s
     WHERE s.level IS NOT NULL
 ),

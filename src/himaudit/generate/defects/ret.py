@@ -38,7 +38,10 @@ def _records(ctx: GenContext) -> pl.DataFrame:
     """Inventory + retention ends, restricted to unclaimed records of eligible patients:
     no legal hold, no other RET defect, no appended (injected) access events."""
     inv = ctx.tables["record_inventory"]
-    inv = inv.join(retention_ends(inv, ctx.tables["patients"]), on="record_id", how="left")
+    if "ret:ends" not in ctx.meta:  # RET injectors never move last activity or birth dates
+        ends = retention_ends(inv, ctx.tables["patients"]).drop("record_id")
+        ctx.meta["ret:ends"] = pl.concat([inv.select("record_id"), ends], how="horizontal")
+    inv = inv.join(ctx.meta["ret:ends"], on="record_id", how="left")
     busy = set(ctx.tables["legal_holds"]["mrn"].to_list()) | ctx.claimed("ret_mrn")
     for df in ctx.extra.get("access_log", []):
         busy |= set(df["mrn"].to_list())

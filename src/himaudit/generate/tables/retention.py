@@ -30,7 +30,7 @@ VENDORS = ("VND-SHRED-01", "VND-SHRED-02", "VND-MEDIA-01", "HIM-INHOUSE")
 
 _RETENTION_SQL = """
 WITH s AS (
-    SELECT r.record_id, r.last_activity_at, b.birth_date,
+    SELECT r.row_no, r.record_id, r.last_activity_at, b.birth_date,
            CASE WHEN s1.state IS NOT NULL THEN s1.adult_years WHEN s2.state IS NOT NULL
                 THEN s2.adult_years WHEN s3.state IS NOT NULL THEN s3.adult_years
                 ELSE s4.adult_years END AS adult_years,
@@ -47,22 +47,24 @@ WITH s AS (
     LEFT JOIN ref.retention_schedule s3 ON s3.state = 'DEFAULT' AND s3.record_type = r.record_type
     LEFT JOIN ref.retention_schedule s4 ON s4.state = 'DEFAULT' AND s4.record_type = '*'
 ), e AS (
-    SELECT record_id,
+    SELECT row_no, record_id,
            last_activity_at + adult_years * INTERVAL 1 YEAR AS adult_end,
-           CAST(birth_date AS TIMESTAMP) + minor_years * INTERVAL 1 YEAR AS minor_end
+           CASE WHEN CAST(birth_date AS TIMESTAMP) <= last_activity_at
+                THEN CAST(birth_date AS TIMESTAMP) + minor_years * INTERVAL 1 YEAR END AS minor_end
     FROM s
 )
-SELECT record_id, adult_end,
+SELECT row_no, record_id, adult_end,
        CASE WHEN minor_end IS NOT NULL AND minor_end > adult_end THEN minor_end
             ELSE adult_end END AS retention_end,
        minor_end IS NOT NULL AND minor_end > adult_end AS minor_rule
 FROM e
+ORDER BY row_no
 """
 
 
 def retention_ends(inventory: pl.DataFrame, patients: pl.DataFrame) -> pl.DataFrame:
-    """(record_id, adult_end, retention_end, minor_rule) for each inventory row, computed exactly as the
-    RET rules compute it (same schedule table, same interval arithmetic)."""
+    """(record_id, adult_end, retention_end, minor_rule) per inventory row, in input order,
+    computed exactly as the RET rules compute it (same schedule, same interval arithmetic)."""
     import duckdb
 
     from himaudit.reference.retention import build_retention_schedule
@@ -76,14 +78,14 @@ def retention_ends(inventory: pl.DataFrame, patients: pl.DataFrame) -> pl.DataFr
             pl.col("last_activity_at").cast(pl.Datetime("us")),
         )  # fmt: skip
         births = patients.group_by("mrn").agg(pl.col("birth_date").cast(pl.Date).max())
-        con.register("inv", inv.to_arrow())
+        con.register("inv", inv.with_row_index("row_no").to_arrow())
         con.register("births", births.to_arrow())
         out = con.sql(_RETENTION_SQL).pl()
     finally:
         con.close()
-    out = out.with_columns(pl.col("retention_end", "adult_end").cast(pl.Datetime("us")))
-    return inventory.select("record_id").join(
-        out, on="record_id", how="left", maintain_order="left"
+    # one output row per input row, in input order (row_no): no re-join needed
+    return out.drop("row_no").with_columns(
+        pl.col("retention_end", "adult_end").cast(pl.Datetime("us"))
     )
 
 
@@ -92,8 +94,11 @@ def _as_of(ctx: GenContext) -> datetime:
 
 
 def _last_activity(ctx: GenContext) -> pl.DataFrame:
+    """Each patient's last discharge (computed once per run: both builders need it)."""
+    if "ret:last_activity" in ctx.meta:
+        return ctx.meta["ret:last_activity"]
     enc = ctx.tables["encounters"]
-    return (
+    ctx.meta["ret:last_activity"] = (
         enc.with_columns(
             at=pl.coalesce(pl.col("discharge_at"), pl.col("admit_at")).cast(pl.Datetime("us"))
         )
@@ -101,6 +106,7 @@ def _last_activity(ctx: GenContext) -> pl.DataFrame:
         .agg(pl.col("at").max().alias("last_at"))
         .sort("mrn")
     )
+    return ctx.meta["ret:last_activity"]
 
 
 @table_builder("legal_holds", after=("patients", "encounters"))
@@ -153,7 +159,7 @@ def build_record_inventory(ctx: GenContext) -> pl.DataFrame:
     ids = pl.int_range(1, inv.height + 1, eager=True).cast(pl.String).str.zfill(8)
     inv = inv.with_columns(record_id="R" + ids)
     ends = retention_ends(inv, ctx.tables["patients"])
-    inv = inv.join(ends.drop("adult_end"), on="record_id", maintain_order="left")
+    inv = pl.concat([inv, ends.select("retention_end")], how="horizontal")
     destroyed = _destruction_times(inv, ctx.tables["legal_holds"], _as_of(ctx), rng)
     return _with_certificates(ctx, inv.with_columns(destroyed_at=destroyed), rng)
 
