@@ -74,7 +74,16 @@ def test_training_profiles_score(profile: str) -> None:
         if rid in STATISTICAL:
             f1 = 2 * p * r / (p + r) if p + r else 0.0
             if f1 < 0.9:
-                report[rid] = (round(f1, 3), sorted(found - planted)[:3], sorted(planted - found)[:3])
+                report[rid] = (
+                    round(f1, 3),
+                    sorted(found - planted)[:3],
+                    sorted(planted - found)[:3],
+                )
         elif p < 0.99 or r < 0.99:
-            report[rid] = (round(p, 3), round(r, 3), sorted(found - planted)[:3], sorted(planted - found)[:3])
+            report[rid] = (
+                round(p, 3),
+                round(r, 3),
+                sorted(found - planted)[:3],
+                sorted(planted - found)[:3],
+            )
     assert report == {}
