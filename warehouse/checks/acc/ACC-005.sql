@@ -52,33 +52,46 @@ WITH roster AS (
     UNION ALL
     SELECT e.attending_id AS user_id, e.mrn, e.admit_at, coalesce(e.discharge_at, $as_of) AS discharge_at
     FROM encounters e WHERE e.attending_id IS NOT NULL
+), vip AS (
+    SELECT DISTINCT mrn FROM patients WHERE is_vip
 ), candidates AS (
     SELECT a.event_id, a.user_id, a.mrn, a.accessed_at, a.action, a.workstation, u.role,
            lower(u.role) IN ('him', 'billing', 'registration', 'it') AS operational
     FROM access_log a
     JOIN users u ON u.user_id = a.user_id
+    ANTI JOIN vip v ON v.mrn = a.mrn
+    ANTI JOIN identity_pairs i ON i.user_id = a.user_id AND i.mrn = a.mrn
     WHERE a.accessed_at >= u.hired_at
       AND (u.terminated_at IS NULL OR a.accessed_at < u.terminated_at)
-      AND NOT EXISTS (SELECT 1 FROM patients p WHERE p.mrn = a.mrn AND p.is_vip)
-      AND NOT EXISTS (SELECT 1 FROM identity_pairs i WHERE i.user_id = a.user_id AND i.mrn = a.mrn)
 ), unexplained AS (
-    SELECT c.*, 'no care-team or attending link within ' || CAST($window_days AS VARCHAR) || ' days' AS why
+    -- explicit ANTI JOINs: a hash join on (user, patient) with the window as a join filter,
+    -- several times faster than a correlated NOT EXISTS on tens of millions of events
+    SELECT c.event_id, c.user_id, c.mrn, c.accessed_at, c.action, c.workstation, c.role,
+           'no care-team or attending link within ' || CAST($window_days AS VARCHAR) || ' days' AS why
     FROM candidates c
+    ANTI JOIN links l
+      ON l.user_id = c.user_id AND l.mrn = c.mrn
+     AND c.accessed_at >= l.admit_at - $window_days * INTERVAL 1 DAY
+     AND c.accessed_at <= l.discharge_at + $window_days * INTERVAL 1 DAY
     WHERE NOT c.operational
-      AND NOT EXISTS (
-          SELECT 1 FROM links l
-          WHERE l.user_id = c.user_id AND l.mrn = c.mrn
-            AND c.accessed_at >= l.admit_at - $window_days * INTERVAL 1 DAY
-            AND c.accessed_at <= l.discharge_at + $window_days * INTERVAL 1 DAY)
     UNION ALL
-    SELECT c.*, 'operational role, but the patient has no encounter within ' || CAST($purpose_days AS VARCHAR) || ' days' AS why
+    SELECT c.event_id, c.user_id, c.mrn, c.accessed_at, c.action, c.workstation, c.role,
+           'operational role, but the patient has no encounter within ' || CAST($purpose_days AS VARCHAR) || ' days' AS why
     FROM candidates c
+    ANTI JOIN encounters e
+      ON e.mrn = c.mrn
+     AND c.accessed_at >= e.admit_at - $purpose_days * INTERVAL 1 DAY
+     AND c.accessed_at <= coalesce(e.discharge_at, $as_of) + $purpose_days * INTERVAL 1 DAY
     WHERE c.operational
-      AND NOT EXISTS (
-          SELECT 1 FROM encounters e
-          WHERE e.mrn = c.mrn
-            AND c.accessed_at >= e.admit_at - $purpose_days * INTERVAL 1 DAY
-            AND c.accessed_at <= coalesce(e.discharge_at, $as_of) + $purpose_days * INTERVAL 1 DAY)
+), nearest AS (
+    -- for the investigator: how far the access is from the user's nearest care link, if any
+    SELECT x.event_id,
+           min(CASE WHEN x.accessed_at < l.admit_at
+                    THEN date_diff('day', CAST(x.accessed_at AS DATE), CAST(l.admit_at AS DATE))
+                    ELSE date_diff('day', CAST(l.discharge_at AS DATE), CAST(x.accessed_at AS DATE)) END) AS days
+    FROM unexplained x
+    JOIN links l ON l.user_id = x.user_id AND l.mrn = x.mrn
+    GROUP BY x.event_id
 )
 SELECT x.event_id AS record_key,
        x.mrn,
@@ -87,10 +100,7 @@ SELECT x.event_id AS record_key,
        to_json(struct_pack(
            user_id := x.user_id, role := x.role, mrn := x.mrn, accessed_at := x.accessed_at,
            action := x.action, workstation := x.workstation, why := x.why,
-           days_from_nearest_link := (
-               SELECT min(CASE WHEN x.accessed_at < l.admit_at
-                               THEN date_diff('day', CAST(x.accessed_at AS DATE), CAST(l.admit_at AS DATE))
-                               ELSE date_diff('day', CAST(l.discharge_at AS DATE), CAST(x.accessed_at AS DATE)) END)
-               FROM links l WHERE l.user_id = x.user_id AND l.mrn = x.mrn)
+           days_from_nearest_link := n.days
        )) AS evidence
 FROM unexplained x
+LEFT JOIN nearest n ON n.event_id = x.event_id

@@ -7,21 +7,27 @@ WITH links AS (
     UNION ALL
     SELECT e.attending_id AS user_id, e.mrn, e.admit_at, coalesce(e.discharge_at, $as_of) AS discharge_at
     FROM encounters e WHERE e.attending_id IS NOT NULL
-), tagged AS (
-    SELECT a.event_id,
-           EXISTS (SELECT 1 FROM links l
-                   WHERE l.user_id = a.user_id AND l.mrn = a.mrn
-                     AND a.accessed_at >= l.admit_at - $window_days * INTERVAL 1 DAY
-                     AND a.accessed_at <= l.discharge_at + $window_days * INTERVAL 1 DAY)
-           OR (lower(u.role) IN ('him', 'billing', 'registration', 'it')
-               AND EXISTS (SELECT 1 FROM encounters e
-                           WHERE e.mrn = a.mrn
-                             AND a.accessed_at >= e.admit_at - $purpose_days * INTERVAL 1 DAY
-                             AND a.accessed_at <= coalesce(e.discharge_at, $as_of) + $purpose_days * INTERVAL 1 DAY)) AS explained
+), untreated AS (
+    SELECT a.event_id, a.user_id, a.mrn, a.accessed_at
     FROM access_log a
-    LEFT JOIN users u ON u.user_id = a.user_id
+    ANTI JOIN links l
+      ON l.user_id = a.user_id AND l.mrn = a.mrn
+     AND a.accessed_at >= l.admit_at - $window_days * INTERVAL 1 DAY
+     AND a.accessed_at <= l.discharge_at + $window_days * INTERVAL 1 DAY
+), unexplained AS (
+    SELECT x.event_id
+    FROM untreated x
+    LEFT JOIN users u ON u.user_id = x.user_id
+    ANTI JOIN encounters e
+      ON e.mrn = x.mrn
+     AND lower(u.role) IN ('him', 'billing', 'registration', 'it')
+     AND x.accessed_at >= e.admit_at - $purpose_days * INTERVAL 1 DAY
+     AND x.accessed_at <= coalesce(e.discharge_at, $as_of) + $purpose_days * INTERVAL 1 DAY
+), totals AS (
+    SELECT (SELECT count(*) FROM access_log) AS access_events,
+           (SELECT count(*) FROM unexplained) AS unexplained
 )
-SELECT count(*) AS access_events,
-       count_if(explained) AS explained_accesses,
-       round(count_if(explained) / nullif(count(*), 0), 4) AS access_explained_share
-FROM tagged
+SELECT access_events,
+       access_events - unexplained AS explained_accesses,
+       round((access_events - unexplained) / nullif(access_events, 0), 4) AS access_explained_share
+FROM totals
