@@ -526,8 +526,12 @@ def _recent_patients(env: dict[str, Any], user_id: str, day: Any, k: int, rng) -
     """Up to k distinct patients admitted within 55 days of ``day`` (a documented purpose
     for operational staff), excluding VIPs and the user's own linked identities."""
     t = datetime.combine(day, datetime.min.time())
-    enc = env["enc"].filter(pl.col("admit_at").is_between(t - 55 * DAY, t + 55 * DAY))
-    mrns = enc["mrn"].unique().sort()
+    if "enc_by_admit" not in env:  # sorted once: each burst slices it by binary search
+        env["enc_by_admit"] = env["enc"].sort("admit_at")
+    enc = env["enc_by_admit"]
+    bounds = pl.Series([t - 55 * DAY, t + 55 * DAY]).cast(pl.Datetime("us"))
+    lo, hi = enc["admit_at"].search_sorted(bounds).to_list()
+    mrns = enc["mrn"].slice(lo, hi - lo).unique().sort()
     bad = env["pairs"].filter(pl.col("user_id") == user_id)["mrn"]
     mrns = mrns.filter(~mrns.is_in(env["vip"].implode()) & ~mrns.is_in(bad.implode()))
     if mrns.len() == 0:
@@ -542,9 +546,9 @@ def _burst(
     """Bursts of opens by operational users, one user-day each (ACC-007 and ACC-008)."""
     env, rng = _env(ctx), ctx.rng(f"inject:{rule_id}")
     cand = _ops_day_candidates(env, rng, roles, 40 * n)
-    parts = []
-    for row in cand.iter_rows(named=True):  # n user-days: tens to a hundred
-        if len(parts) >= n:
+    bursts = []
+    for row in cand.iter_rows(named=True):  # 3n candidate user-days, checked in one batch
+        if len(bursts) >= 3 * n:
             break
         patients, events = size(env, row, rng)
         pts = _recent_patients(env, row["user_id"], row["day"], patients, rng)
@@ -553,9 +557,9 @@ def _burst(
         idx = np.arange(events) % patients
         width = min(2.0, row["shift_len"]) if rule_id == "ACC-008" else row["shift_len"]
         begin = row["shift_start"] + rng.random() * (row["shift_len"] - width)
-        hours = begin + rng.random(events) * width
         ev = pl.DataFrame(
             {
+                "burst": len(bursts),
                 "user_id": [row["user_id"]] * events,
                 "mrn": pts["mrn"].gather(idx),
                 "day": [row["day"]] * events,
@@ -565,12 +569,24 @@ def _burst(
                 "action": np.array(actions)[rng.integers(0, len(actions), events)],
             }
         )
-        ev = annotate(env, in_shift(ev, rng, hours).with_columns(cid=pl.int_range(pl.len())))
-        if not (ev["employed"].all() and ev["in_window"].all() and ev["purpose"].all()):
-            continue
-        if ctx.claim(USER_CLAIM, [row["user_id"]]):
-            parts.append(ev)
-    ev = pl.concat(parts) if parts else pl.DataFrame()
+        bursts.append(in_shift(ev, rng, begin + rng.random(events) * width))
+    if not bursts:
+        return []
+    ev = annotate(env, pl.concat(bursts).with_columns(cid=pl.int_range(pl.len())))
+    ok = (
+        ev.group_by("burst")
+        .agg(
+            ok=(pl.col("employed") & pl.col("in_window") & pl.col("purpose")).all(),
+            user_id=pl.col("user_id").first(),
+        )
+        .filter("ok")
+        .sort("burst")
+    )
+    chosen: list[int] = []
+    for b, u in zip(ok["burst"], ok["user_id"], strict=True):
+        if len(chosen) < n and ctx.claim(USER_CLAIM, [u]):
+            chosen.append(b)
+    ev = ev.filter(pl.col("burst").is_in(chosen)).sort("burst", "cid")
     return emit(ctx, rule_id, ev, rng, detail, key="day")
 
 
