@@ -170,3 +170,19 @@ def test_generated_scanned_reported_outputs_carry_no_names_or_ssns(
     shown = render_report(copy, show_phi=True)
     leaked_names, leaked_ssns = _leaks(shown, names, ssns)
     assert leaked_names and leaked_ssns
+
+
+def test_comparison_levels_under_phi_keys_are_kept_but_names_are_not() -> None:
+    masker = Masker(names=frozenset({"john"}))
+    raw = json.dumps(
+        {
+            "agree": {"first_name": "typo", "last_name": "exact_same_home"},
+            "first_name": "john",
+            "ssn": "exact",
+        }
+    )
+    assert json.loads(masker.evidence(raw)) == {
+        "agree": {"first_name": "typo", "last_name": "exact_same_home"},
+        "first_name": "J•••",  # a lower-cased real name is still masked
+        "ssn": "exact",
+    }

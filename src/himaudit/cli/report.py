@@ -12,7 +12,8 @@ def print_overview(outdir: Path) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from himaudit.report.data import SEVERITY_ORDER, format_figure
+    from himaudit.report.data import SEVERITY_ORDER
+    from himaudit.report.html import headline_figures
     from himaudit.report.overview import overview
 
     ov = overview(outdir)
@@ -30,8 +31,9 @@ def print_overview(outdir: Path) -> None:
     console.print(grid)
     if ov.statuses:
         console.print("rules: " + ", ".join(f"{n} {s}" for s, n in sorted(ov.statuses.items())))
-    for name, value in sorted(ov.figures.items()):
-        console.print(f"{name}: {format_figure(value)}")
+    for card in headline_figures(ov.figures):
+        goal = f" ({card['goal']})" if card["goal"] else ""
+        console.print(f"{card['label']}: {card['value']}{goal}  [{card['rule']}]")
 
 
 def report(

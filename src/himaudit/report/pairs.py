@@ -50,20 +50,24 @@ class PairView:
     rows: list[FieldRow] = field(default_factory=list)
 
 
-def _similar(a: str, b: str) -> bool:
-    if len(a) == len(b) == 10 and a[:4] == b[:4] and a[5:7] == b[8:10] and a[8:10] == b[5:7]:
-        return True  # ISO dates with day and month swapped
+def _similar(field: str, a: str, b: str) -> bool:
+    if field.endswith("_at"):
+        return False  # registration times differ by design; only equality is informative
+    if field.endswith("_date"):
+        if len(a) == len(b) == 10 and a[:4] == b[:4] and (a[5:7], a[8:10]) == (b[8:10], b[5:7]):
+            return True  # day and month swapped
+        return len(a) == len(b) and sum(x != y for x, y in zip(a, b, strict=True)) == 1
     return SequenceMatcher(None, a.lower(), b.lower()).ratio() >= 0.8
 
 
-def agreement(values: list[Any]) -> str:
+def agreement(values: list[Any], field: str = "") -> str:
     present = [str(v).strip() for v in values if v not in (None, "")]
     if len(present) < len(values):
         return "missing"
     if len({p.lower() for p in present}) == 1:
         return "same"
     first = present[0]
-    return "similar" if all(_similar(first, p) for p in present[1:]) else "differs"
+    return "similar" if all(_similar(field, first, p) for p in present[1:]) else "differs"
 
 
 def duplicate_pairs(
@@ -103,7 +107,9 @@ def duplicate_pairs(
         )
         for col in cols:
             raw = [people.get(k, {}).get(col) for k in keys]
-            view.rows.append(FieldRow(col, [masker.field(col, v) for v in raw], agreement(raw)))
+            view.rows.append(
+                FieldRow(col, [masker.field(col, v) for v in raw], agreement(raw, col))
+            )
         views.append(view)
     return views, int(total)
 

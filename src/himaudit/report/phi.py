@@ -31,6 +31,7 @@ _SAFE_NAME_PREFIXES = {"table", "rule", "file", "view", "column", "note", "queue
 _SSN_RE = re.compile(r"(?<![\w-])(\d{3})-?(\d{2})-?(\d{4})(?![\w-])")
 _PHONE_RE = re.compile(r"(?<![\w-])\(?(\d{3})\)?[-. ]?(\d{3})[-. ](\d{4})(?![\w-])")
 _WORD_RE = re.compile(r"\b[A-Z][a-z'’-]+\b")
+_LEVEL_RE = re.compile(r"^[a-z]+(?:_[a-z0-9]+)*$")
 _JSON_KEY_RE = re.compile(r'"((?:[^"\\]|\\.)*)"\s*:')
 # Columns that hold codes and keys, never free text: skipping the text scrub there keeps a
 # 1M-row work queue fast (the scrub is for messages, evidence and view text columns).
@@ -171,8 +172,20 @@ class Masker:
             return [self._walk(v, key) for v in node]
         kind = phi_kind(key) if key else None
         if kind is not None and isinstance(node, (str, int)) and not isinstance(node, bool):
+            if self.is_level_label(node):
+                return node  # {"first_name": "typo"}: how a field compared, not the field
             return mask_value(kind, node)
         return self.text(node) if isinstance(node, str) else node
+
+    def is_level_label(self, value: Any) -> bool:
+        """A comparison level such as ``exact``, ``typo``, ``exact_same_home``: lower-case
+        snake words that are not a known person name (a lower-cased "john" stays masked)."""
+        return (
+            isinstance(value, str)
+            and _LEVEL_RE.match(value) is not None
+            and value not in self.names
+            and not any(part in self.names for part in value.split("_"))
+        )
 
 
 def person_names(con: Any, min_length: int = 3) -> frozenset[str]:
