@@ -38,26 +38,32 @@ def _records(ctx: GenContext) -> pl.DataFrame:
     """Inventory + retention ends, restricted to unclaimed records of eligible patients:
     no legal hold, no other RET defect, no appended (injected) access events."""
     inv = ctx.tables["record_inventory"]
-    if "ret:ends" not in ctx.meta:  # RET injectors never move last activity or birth dates
-        ends = retention_ends(inv, ctx.tables["patients"]).drop("record_id")
-        ctx.meta["ret:ends"] = pl.concat([inv.select("record_id"), ends], how="horizontal")
-    inv = inv.join(ctx.meta["ret:ends"], on="record_id", how="left")
+    if "ret:static" not in ctx.meta:
+        # computed once: RET injectors only update destruction columns in place (row order
+        # kept), never last activity, state, type or birth dates
+        ends = retention_ends(inv, ctx.tables["patients"])
+        last = inv.group_by("mrn").agg(mrn_last=pl.col("last_activity_at").max())
+        static = pl.concat([inv.select("record_id", "mrn", "record_type"), ends.drop("record_id")],
+                           how="horizontal")  # fmt: skip
+        static = static.join(last, on="mrn", how="left", maintain_order="left")
+        ctx.meta["ret:static"] = static.with_columns(
+            pl.col(c).dt.epoch("us").alias(c + "_us")
+            for c in ("retention_end", "adult_end", "mrn_last")
+        )
+    current = inv.select("destroyed_at", "destruction_method", "destroyed_by", "witness")
     busy = set(ctx.tables["legal_holds"]["mrn"].to_list()) | ctx.claimed("ret_mrn")
     for df in ctx.extra.get("access_log", []):
         busy |= set(df["mrn"].to_list())
-    last = inv.group_by("mrn").agg(mrn_last=pl.col("last_activity_at").max())
     return (
-        inv.join(last, on="mrn")
+        pl.concat([ctx.meta["ret:static"], current], how="horizontal")
         .filter(
-            ~pl.col("mrn").is_in(list(busy))
-            & ~pl.col("record_id").is_in(list(ctx.claimed("record_inventory")))
-            & pl.col("retention_end").is_not_null()
+            pl.col("retention_end").is_not_null()
+            & ~pl.col("mrn").is_in(pl.Series(sorted(busy), dtype=pl.String).implode())
+            & ~pl.col("record_id").is_in(
+                pl.Series(sorted(ctx.claimed("record_inventory")), dtype=pl.String).implode()
+            )
         )
-        .with_columns(
-            pl.col(c).dt.epoch("us").alias(c + "_us")
-            for c in ("retention_end", "adult_end", "destroyed_at", "mrn_last")
-        )  # fmt: skip
-        .sort("record_id")
+        .with_columns(destroyed_at_us=pl.col("destroyed_at").dt.epoch("us"))
     )
 
 
