@@ -34,6 +34,11 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "INSERT INTO diagnoses (encounter_id, seq, code) VALUES "
         "('E1', 1, 'E11.9'), ('E1', 2, 'U071'), ('E1', 0, 'I10'), ('E2', 1, '11.9X')"
     )
+    con.execute(
+        "INSERT INTO procedures (encounter_id, seq, code_system, code, units, performed_at) VALUES "
+        "('E1', 1, 'CPT', '99213', 1, TIMESTAMP '2025-01-01 10:00'), "
+        "('E1', 2, 'CPT', '99213', 0, TIMESTAMP '2025-01-01 10:00')"
+    )
     con.close()
     return path
 
@@ -82,7 +87,7 @@ def test_required_fields(outcomes: dict) -> None:
 
 def test_identifier_and_code_shapes(outcomes: dict) -> None:
     # regex expectations compile to `~` through the postgresql dialect and run in DuckDB
-    assert _keys(outcomes, "DQ-102") == {("patients", "M 0003"), ("diagnoses", "E2:1")}
+    assert _keys(outcomes, "DQ-102") == {("patients", "M 0003")}
 
 
 def test_contact_formats_one_finding_per_row(outcomes: dict) -> None:
@@ -94,7 +99,7 @@ def test_contact_formats_one_finding_per_row(outcomes: dict) -> None:
 
 def test_value_sets_and_ranges(outcomes: dict) -> None:
     assert _keys(outcomes, "DQ-104") == {("patients", "M00000002")}
-    assert _keys(outcomes, "DQ-105") == {("diagnoses", "E1:0")}
+    assert _keys(outcomes, "DQ-105") == {("procedures", "E1:2")}
 
 
 def test_connections_closed_after_validation(warehouse: Path, outcomes: dict) -> None:
