@@ -110,3 +110,17 @@ def test_select_by_id_and_family() -> None:
     assert [r.id for r in select_rules(rules, ["DQ-030"])] == ["DQ-030"]
     with pytest.raises(UsageError, match="unknown rule or family NOPE-001"):
         select_rules(rules, ["NOPE-001"])
+
+
+def test_rules_doc_in_sync() -> None:
+    """docs/rules.md is generated from the registry; regenerate it when a rule changes."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    res = subprocess.run(
+        [sys.executable, str(root / "scripts" / "gen_rules_doc.py"), "--check"],
+        capture_output=True,
+        text=True,
+    )
+    assert res.returncode == 0, res.stdout + res.stderr
