@@ -72,13 +72,9 @@ def test_clean_hospital_explains_every_access(clean: tuple) -> None:
 @pytest.mark.parametrize("profile", ["training-basic", "training-advanced"])
 def test_training_profiles_are_found_exactly(profile: str) -> None:
     found, answer, _, _ = _scan(profile, 11)
-    # Events planted by another family's injector (e.g. RET-005's access after destruction,
-    # which is also unexplained) are that injector's to list under ACC too; judged apart.
-    foreign = set(answer.filter(~pl.col("rule_id").str.starts_with("ACC"))["record_key"])
     for rule_id in DETERMINISTIC + STATISTICAL:
         truth = set(answer.filter(pl.col("rule_id") == rule_id)["record_key"])
         got = set(found[rule_id]["record_key"]) if found[rule_id].height else set()
-        got -= foreign - truth
         assert truth, f"{profile}: injector planted no {rule_id}"
         tp = len(truth & got)
         precision, recall = tp / max(len(got), 1), tp / len(truth)
