@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import calendar
 import csv
 import json
 import re
 import shutil
+from importlib import resources
 from pathlib import Path
 
 import duckdb
@@ -145,9 +147,20 @@ def _input_people(warehouse: Path) -> tuple[set[str], set[str]]:
     return {n for n in names if len(n) >= 3}, ssns
 
 
+_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
+# Words the software itself writes that are also given names in the generator's pools
+# (chart axes print month names; the template says "Key figures"): not data, not PHI.
+_CALENDAR = set(calendar.month_name[1:]) | set(calendar.month_abbr[1:]) | set(calendar.day_name)
+_OWN_TEXT = {
+    w
+    for f in resources.files("himaudit.report").joinpath("templates").iterdir()
+    for w in _WORD.findall(f.read_text("utf-8"))
+}
+
+
 def _leaks(path: Path, names: set[str], ssns: set[str]) -> tuple[list[str], list[str]]:
     text = path.read_text(encoding="utf-8")
-    words = set(re.findall(r"[A-Za-z][A-Za-z'’-]*", text))  # names as whole words, cased
+    words = set(_WORD.findall(text)) - _CALENDAR - _OWN_TEXT  # names as whole, cased words
     return sorted(names & words)[:10], sorted(s for s in ssns if s in text)[:10]
 
 
