@@ -97,7 +97,9 @@ def scan(
     selected = _select(cfg, rules, [Path(d) for d in rules_dirs])
     started = datetime.now().replace(microsecond=0)
     run_id = f"{started:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+    t_load = time.perf_counter()
     wh = prepare.prepare_warehouse(input, out, encoding=encoding)
+    timings = {"load_s": round(time.perf_counter() - t_load, 3)}
 
     con = duckdb.connect(str(wh))
     try:
@@ -109,7 +111,9 @@ def scan(
     finally:
         con.close()
     # GX opens its own read-only connection, so it runs while ours is closed.
+    t_gx = time.perf_counter()
     gx_outcomes = run_gx_stage(wh, [r for r in selected if r.kind == "gx"], supplied)
+    timings["gx_stage_s"] = round(time.perf_counter() - t_gx, 3)
 
     con = duckdb.connect(str(wh))
     results: list[dict[str, Any]] = []
@@ -128,6 +132,8 @@ def scan(
         code = _exit_code(results, cfg.fail_on)
         summary = _summary(run_id, started, input, wh, run_as_of, cfg, selected, results, figures)
         summary["exit_code"] = int(code)
+        timings["rules_s"] = round(sum(r["seconds"] for r in results), 3)
+        summary["timings"] = timings
         if view_errors:
             summary["view_errors"] = view_errors
         history.insert_run(con, _run_row(summary, con, input, cfg))
