@@ -160,3 +160,11 @@ def test_summary_json_untouched_by_masked_report(outdir: Path) -> None:
     render_report(outdir)
     assert (outdir / "summary.json").read_text(encoding="utf-8") == before
     assert "phi_shown" not in json.loads(before)
+
+
+def test_report_without_summary_json_uses_run_history(outdir: Path) -> None:
+    (outdir / "summary.json").unlink()
+    html = render_report(outdir).read_text(encoding="utf-8")
+    assert f'content="{RUN_ID}"' in html  # run from audit.runs
+    assert "exports/" in html and "2026-06-30" in html
+    assert "DOC — Documentation integrity: 3 findings" in html
