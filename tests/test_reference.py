@@ -94,14 +94,25 @@ def test_plugin_modules_exclude_builtins() -> None:
     assert not {"icd10cm", "retention"} & set(plugin_modules())
 
 
-def test_rebuilding_is_cached_and_fast() -> None:
+def test_icd10cm_is_cached_per_process() -> None:
+    # The rule-case harness builds many warehouses: only the first build may walk the
+    # 98k-item tabular list; later ones copy the cached Arrow table (0.03-0.3 s measured, by load).
+    from himaudit.reference.icd10cm import build_icd10cm, icd10cm_arrow
+
+    assert icd10cm_arrow() is icd10cm_arrow()
     c = duckdb.connect()
     c.execute("CREATE SCHEMA ref")
-    build_reference(c)  # warm the per-process cache
+    build_icd10cm(c)  # warm
     start = time.perf_counter()
     for _ in range(3):
         fresh = duckdb.connect()
-        init_warehouse(fresh)
-    per_warehouse = (time.perf_counter() - start) / 3
-    # Measured ~0.08 s on 2 cores; the uncached build takes ~2 s.
-    assert per_warehouse < 1.0, per_warehouse
+        fresh.execute("CREATE SCHEMA ref")
+        assert build_icd10cm(fresh) > 90_000
+    per_build = (time.perf_counter() - start) / 3
+    assert per_build < 2.0, per_build  # loose: the machine may be busy; uncached is 1-5 s
+
+
+def test_build_reference_reports_rows_per_table() -> None:
+    c = duckdb.connect()
+    built = build_reference(c)
+    assert built["icd10cm"] > 90_000 and built["retention_schedule"] >= 6
