@@ -177,7 +177,7 @@ def _finish(
     rng: np.random.Generator,
     lo: datetime,
     cap: datetime,
-    forbid: pl.DataFrame,
+    forbid: pl.DataFrame | None,
 ) -> pl.DataFrame:
     """Drop events outside employment / the window / on forbidden pairs; add action, btg."""
     ev = ev.filter(
@@ -185,23 +185,27 @@ def _finish(
         & (pl.col("terminated_at").is_null() | (pl.col("accessed_at") < pl.col("terminated_at")))
         & (pl.col("accessed_at") >= lo)
         & (pl.col("accessed_at") < cap)
-    ).join(forbid, on=["user_id", "mrn"], how="anti")
+    )
+    if forbid is not None:
+        ev = ev.join(forbid, on=["user_id", "mrn"], how="anti", maintain_order="left")
     n = ev.height
     action = rng.choice(len(ACTIONS), size=n, p=_ACTION_P[group])
     btg = np.zeros(n, dtype=bool)
     if group == "clinical" and n:
         emergency = (ev["encounter_class"] == "emergency").to_numpy()
         btg = emergency & (rng.random(n) < 0.03)
-    reasons = np.array(BTG_REASONS)[rng.integers(0, len(BTG_REASONS), size=n)]
+    # gather from small string Series: building polars strings from numpy object arrays is
+    # the slowest step at tens of millions of rows
+    reasons = pl.Series(BTG_REASONS).gather(rng.integers(0, len(BTG_REASONS), size=n))
     ws = ev["ws_base"].to_numpy() * 3 + rng.integers(0, 3, size=n)
     return ev.select(
         "user_id",
         "mrn",
         "accessed_at",
-        action=pl.Series(np.array(ACTIONS)[action]),
-        workstation=pl.concat_str(pl.lit("WS"), pl.Series(ws).cast(pl.String).str.zfill(5)),
+        action=pl.Series(ACTIONS).gather(action),
+        workstation=pl.concat_str(pl.lit("WS"), _digits(ws, 5)),
         break_the_glass=pl.Series(btg),
-        btg_reason=pl.when(pl.Series(btg)).then(pl.Series(reasons)).otherwise(None),
+        btg_reason=pl.when(pl.Series(btg)).then(reasons).otherwise(None),
     )
 
 
@@ -326,10 +330,16 @@ def _stream(
     rng = ctx.rng("access:events")
     next_id = 1
     user_cols = model.drop("role", "group")
+    # once, on links rather than per event: clinical users only, the user's shift and
+    # employment attached, and no link onto the user's own record (self-access is never clean)
+    links = (
+        links.drop("encounter_id")
+        .join(clinical_users.select(user_cols.columns), on="user_id", maintain_order="left")
+        .join(forbid_self, on=["user_id", "mrn"], how="anti", maintain_order="left")
+    )
     for i in range(0, links.height, CHUNK_LINKS):
-        chunk = links.slice(i, CHUNK_LINKS).join(clinical_users.select("user_id"), on="user_id")
-        ev = _clinical_chunk(chunk, rng).join(user_cols, on="user_id")
-        ev = _finish(_place(ev, rng), "clinical", rng, lo, cap, forbid_self)
+        ev = _clinical_chunk(links.slice(i, CHUNK_LINKS), rng)
+        ev = _finish(_place(ev, rng), "clinical", rng, lo, cap, None)
         next_id, out = _with_ids(ev, next_id)
         yield out
     for i in range(0, enc.height, CHUNK_LINKS):
@@ -347,8 +357,13 @@ def _stream(
             yield out
 
 
+def _digits(values: pl.Series | np.ndarray, width: int) -> pl.Series:
+    """Zero-padded decimal strings (twice as fast as str.zfill at tens of millions)."""
+    return (pl.Series(values, dtype=pl.Int64) + 10**width).cast(pl.String).str.slice(1)
+
+
 def _with_ids(ev: pl.DataFrame, next_id: int) -> tuple[int, pl.DataFrame]:
     """Event ids ``A`` + 11 digits, sequential in generation order (injectors use 9xxx...)."""
-    ids = pl.int_range(next_id, next_id + ev.height, eager=True).cast(pl.String).str.zfill(11)
+    ids = _digits(pl.int_range(next_id, next_id + ev.height, eager=True), 11)
     out = ev.with_columns(event_id=pl.concat_str(pl.lit("A"), ids)).select("event_id", *ev.columns)
     return next_id + ev.height, out
