@@ -68,6 +68,7 @@ def _duplicates(ctx: GenContext, rule_id: str, rate: float, copies: int) -> list
         as_of=ctx.profile.as_of,
     )
     ctx.tables["patients"] = pl.concat([pats, rows], how="vertical_relaxed")
+    ctx.claim("patients", rows["mrn"].to_list())  # a planted row is never another's original
     defects = []
     for group, how in groups:
         mrns = sorted(group)
@@ -175,6 +176,7 @@ def implausible_demographics(ctx: GenContext, rate: float) -> list[Defect]:
         schema_overrides={"death_date": pl.Date, "birth_date": pl.Date},
     ).with_columns(place)
     ctx.tables["patients"] = pl.concat([pats, rows], how="diagonal_relaxed")
+    ctx.claim("patients", mrns)
     return [Defect("MPI-011", "patients", m, m, str(k)) for m, k in zip(mrns, kinds, strict=True)]
 
 

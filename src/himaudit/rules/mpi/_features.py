@@ -59,7 +59,7 @@ _ADDRESS_WORDS = {
 
 def read_patients(con: duckdb.DuckDBPyConnection) -> pa.Table:
     """The MPI columns the linkage uses (only those; nothing else leaves the warehouse)."""
-    return con.execute(
+    return con.sql(
         f"SELECT {', '.join(RAW_COLUMNS)} FROM patients WHERE mrn IS NOT NULL"
     ).to_arrow_table()
 

@@ -152,7 +152,11 @@ def summary_figures(result: LinkageResult) -> dict[str, Any]:
         "mpi_lookalike_pairs": tiers.count("lookalike"),
         "mpi_duplicate_clusters": len(clusters),
         "mpi_duplicate_clusters_3plus": sum(1 for m in clusters.values() if len(m) >= 3),
-        "mpi_model": "trained" if result.trained else "default priors (MPI too small to train)",
+        "mpi_model": (
+            f"trained (u sampled, m by EM on {result.em_blocks} block(s))"
+            if result.trained
+            else "default priors (MPI too small to train)"
+        ),
         "mpi_record_pairs_above_possible": result.comparisons,
     }
     for phase, secs in result.seconds.items():

@@ -12,6 +12,7 @@ MPI-002 (pairs), MPI-003 (clusters) and the run summary in one scan link only on
 from __future__ import annotations
 
 import contextlib
+import copy
 import logging
 import time
 from dataclasses import dataclass, field
@@ -47,6 +48,7 @@ class LinkageResult:
     possible_records: int  # records in any probable or possible pair (AHIMA rate numerator)
     seconds: dict[str, float] = field(default_factory=dict)
     comparisons: int = 0
+    em_blocks: int = 0  # EM blocks that trained m (0: m priors kept)
 
 
 _CACHE: dict[tuple, LinkageResult] = {}
@@ -85,6 +87,7 @@ def run_linkage(raw: pa.Table, opts: dict[str, Any]) -> LinkageResult:
 
 def _run(work: duckdb.DuckDBPyConnection, raw: pa.Table, opts: dict[str, Any]) -> LinkageResult:
     from splink import DuckDBAPI, Linker
+    from splink.internals.exceptions import EMTrainingException
 
     seconds: dict[str, float] = {}
     t0 = time.perf_counter()
@@ -97,6 +100,7 @@ def _run(work: duckdb.DuckDBPyConnection, raw: pa.Table, opts: dict[str, Any]) -
     linker = Linker(db.register("mpi_features"), _model.settings(with_priors=True), log_level=None)
     t0 = time.perf_counter()
     trained = n >= int(opts["min_training_records"])
+    em_blocks = 0
     _estimate_prior(linker, n)
     if trained:
         # one chunk, no early stop: the rare levels (SSN one edit, swapped day/month)
@@ -110,11 +114,20 @@ def _run(work: duckdb.DuckDBPyConnection, raw: pa.Table, opts: dict[str, Any]) -
         for block, key in _model.EM_BLOCKS:
             if _block_pairs(work, key) < MIN_EM_PAIRS:
                 continue  # e.g. no shared SSNs in a clean MPI: keep the priors for this block
-            linker.training.estimate_parameters_using_expectation_maximisation(
-                block,
-                max_pairs=float(opts["em_max_pairs"]),
-                estimate_without_term_frequencies=True,
-            )
+            saved = copy.deepcopy(linker._settings_obj)
+            try:
+                linker.training.estimate_parameters_using_expectation_maximisation(
+                    block,
+                    max_pairs=float(opts["em_max_pairs"]),
+                    estimate_without_term_frequencies=True,
+                )
+            except (ValueError, EMTrainingException):
+                # Seen on MPIs without duplicates: no match class to learn, an m value
+                # underflows to 0. Splink has by then dropped the blocked comparison from
+                # the live settings, so restore them: this block keeps the m priors.
+                linker._settings_obj = saved
+                continue
+            em_blocks += 1
     seconds["training"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
@@ -142,6 +155,7 @@ def _run(work: duckdb.DuckDBPyConnection, raw: pa.Table, opts: dict[str, Any]) -
         possible_records=int(possible_records),
         seconds=seconds,
         comparisons=comparisons,
+        em_blocks=em_blocks,
     )
 
 
