@@ -106,6 +106,7 @@ def test_show_phi_reveals_and_is_recorded(tmp_path: Path) -> None:
     # a later masked report keeps the record (sticky) and masks again
     html2 = render_report(outdir).read_text(encoding="utf-8")
     assert "Jonathon" not in html2
+    assert "has been revealed 1 time(s) before" in html2
     assert json.loads((outdir / "summary.json").read_text(encoding="utf-8"))["phi_shown"]
 
 
