@@ -97,7 +97,11 @@ def annotate(env: dict[str, Any], ev: pl.DataFrame) -> pl.DataFrame:
     employed, inside the data window, treated (care link ± 7 d), purpose (encounter ± 60 d),
     pair kind (self/family/None), vip."""
     t = pl.col("accessed_at")
-    links = env["links"].select("user_id", "mrn", "admit_at", "discharge_at")
+    # narrow the big tables to the candidates' patients first (millions of rows at scale)
+    mrns = ev["mrn"].unique().implode()
+    links = env["links"].filter(pl.col("mrn").is_in(mrns))
+    links = links.select("user_id", "mrn", "admit_at", "discharge_at")
+    enc = env["enc"].filter(pl.col("mrn").is_in(mrns))
     treated = (
         ev.select("cid", "user_id", "mrn", "accessed_at")
         .join(links, on=["user_id", "mrn"])
@@ -111,7 +115,7 @@ def annotate(env: dict[str, Any], ev: pl.DataFrame) -> pl.DataFrame:
     )
     purpose = (
         ev.select("cid", "mrn", "accessed_at")
-        .join(env["enc"].select("mrn", "admit_at", "discharge_at"), on="mrn")
+        .join(enc.select("mrn", "admit_at", "discharge_at"), on="mrn")
         .filter(
             t >= pl.col("admit_at") - PURPOSE_DAYS * DAY,
             t <= pl.col("discharge_at") + PURPOSE_DAYS * DAY,
@@ -387,15 +391,42 @@ def _beyond_window(links: pl.DataFrame, rng: np.random.Generator) -> pl.Series:
     return pl.Series("day", np.where(after, b, a), dtype=pl.Int32).cast(pl.Date)
 
 
-@injector("ACC-004", tables=("access_log",))
+def _promote_vips(ctx: GenContext, env: dict[str, Any], k: int, rng: np.random.Generator) -> None:
+    """A small MPI may hold no VIP at all: flag k patients as VIP — only patients with no
+    encounter (so no clean access exists to them) and no roster identity link."""
+    pats = ctx.tables["patients"]
+    seen = pl.concat([env["enc"]["mrn"], env["pairs"]["mrn"]]).unique().implode()
+    pool = pats.filter(~pl.col("mrn").is_in(seen))["mrn"].sort()
+    if pool.len() == 0:
+        return
+    chosen = pool.gather(rng.permutation(pool.len())[:k])
+    ctx.tables["patients"] = pats.with_columns(
+        is_vip=pl.when(pl.col("mrn").is_in(chosen.implode())).then(True).otherwise(pl.col("is_vip"))
+    )
+    env["vip"] = chosen
+
+
+@injector("ACC-004", tables=("access_log", "patients"))
 def inject_vip_access(ctx: GenContext, rate: float) -> list[Defect]:
     """A VIP chart opened by staff with no treatment relationship (basic: anyone during the
     stay; advanced: a former treating clinician 9–30 days after the window closed)."""
     env, rng = _env(ctx), ctx.rng("inject:ACC-004")
     vip_links = env["links"].filter(pl.col("mrn").is_in(env["vip"].implode()))
+    if env["vip"].len() == 0:
+        _promote_vips(ctx, env, int(rate) if rate >= 1 else 1, rng)
     n = _count(rate, env["vip"].len())
-    if vip_links.is_empty() or n <= 0:
+    if env["vip"].len() == 0 or n <= 0:
         return []
+    if vip_links.is_empty():  # VIPs never seen here: a curious look on any day after birth
+        pats = ctx.tables["patients"].filter(pl.col("mrn").is_in(env["vip"].implode()))
+        base = _sample(pats.select("mrn", "birth_date"), 8 * n, rng)
+        day = random_days(rng, env["lo"] + DAY, env["cap"] - DAY, base.height)
+        base = base.with_columns(day=day).filter(pl.col("day") > pl.col("birth_date"))
+        users = _random_staff(env, ("clinical", "him", "billing", "registration"), base.height, rng)
+        cand = in_shift(with_users(env, base.select("mrn", "day", user_id=users)), rng)
+        keep = pl.col("employed") & ~pl.col("treated") & pl.col("pair").is_null()
+        ev = _finish(ctx, env, cand, rng, keep, n)
+        return emit(ctx, "ACC-004", ev, rng, "VIP chart opened with no treatment relationship")
     base = _sample(vip_links, 8 * n, rng)
     if env["advanced"]:
         cand = base.select("user_id", "mrn", _beyond_window(base, rng))
