@@ -139,3 +139,32 @@ def test_findings_carry_no_phi_and_summary_has_the_ahima_rate(rules, handbuilt) 
     assert 0.009 <= figures["mpi_duplicate_error_rate"] <= 0.015
     assert figures["mpi_duplicate_clusters_3plus"] == 1
     assert figures["mpi_lookalike_pairs"] > 50  # the background's twins and families
+
+
+def test_merge_queue_view_proposes_the_survivor_with_more_history() -> None:
+    from himaudit.paths import warehouse_dir
+    from himaudit.scan.history import ensure_history
+
+    con = duckdb.connect()
+    init_warehouse(con, reference=False)
+    ensure_history(con)
+    con.execute(
+        "INSERT INTO patients (mrn, registered_at) VALUES ('A', '2020-01-01'), ('B', '2021-01-01')"
+    )
+    con.execute(
+        "INSERT INTO encounters (encounter_id, mrn, admit_at) VALUES ('E1', 'B', '2022-01-01')"
+    )
+    con.execute(
+        "INSERT INTO audit.runs (run_id, started_at) VALUES ('r0', '2025-01-01'), ('r1', '2026-01-01')"
+    )
+    con.execute(
+        "INSERT INTO audit.findings (run_id, rule_id, severity, family, record_key, mrn, evidence) "
+        "VALUES ('r1', 'MPI-002', 'high', 'MPI', 'A|B', 'A', '{\"match_probability\": 0.99}'), "
+        "('r1', 'MPI-010', 'critical', 'MPI', 'A', 'A', '{}'), "
+        "('r0', 'MPI-002', 'high', 'MPI', 'A|C', 'A', '{}')"
+    )
+    con.execute((warehouse_dir() / "views" / "mpi_merge_queue.sql").read_text())
+    rows = con.execute(
+        "SELECT rule_id, record_key, proposed_survivor, encounters_b FROM audit.mpi_merge_queue"
+    ).fetchall()
+    assert rows == [("MPI-010", "A", None, None), ("MPI-002", "A|B", "B", 1)]

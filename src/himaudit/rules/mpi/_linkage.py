@@ -15,6 +15,7 @@ import contextlib
 import copy
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -70,8 +71,11 @@ def link(con: duckdb.DuckDBPyConnection, params: dict[str, Any]) -> LinkageResul
     return _CACHE[key]
 
 
-def run_linkage(raw: pa.Table, opts: dict[str, Any]) -> LinkageResult:
-    """Features -> train (u random sampling, m by EM) -> predict -> cluster."""
+def run_linkage(
+    raw: pa.Table, opts: dict[str, Any], phase_hook: Callable[[str], None] | None = None
+) -> LinkageResult:
+    """Features -> train (u random sampling, m by EM) -> predict -> cluster.
+    ``phase_hook(name)`` is called as each phase starts (the benchmark samples memory)."""
     import duckdb
 
     work = duckdb.connect()
@@ -79,17 +83,23 @@ def run_linkage(raw: pa.Table, opts: dict[str, Any]) -> LinkageResult:
     old_level = splink_log.level
     splink_log.setLevel(logging.ERROR)  # "level not observed" is expected on clean data
     try:
-        return _run(work, raw, {**THRESHOLDS, **opts})
+        return _run(work, raw, {**THRESHOLDS, **opts}, phase_hook or (lambda _name: None))
     finally:
         splink_log.setLevel(old_level)
         work.close()
 
 
-def _run(work: duckdb.DuckDBPyConnection, raw: pa.Table, opts: dict[str, Any]) -> LinkageResult:
+def _run(
+    work: duckdb.DuckDBPyConnection,
+    raw: pa.Table,
+    opts: dict[str, Any],
+    phase: Callable[[str], None],
+) -> LinkageResult:
     from splink import DuckDBAPI, Linker
     from splink.internals.exceptions import EMTrainingException
 
     seconds: dict[str, float] = {}
+    phase("features")
     t0 = time.perf_counter()
     n = _features.build_features(work, raw)
     seconds["features"] = time.perf_counter() - t0
@@ -98,6 +108,7 @@ def _run(work: duckdb.DuckDBPyConnection, raw: pa.Table, opts: dict[str, Any]) -
 
     db = DuckDBAPI(connection=work)
     linker = Linker(db.register("mpi_features"), _model.settings(with_priors=True), log_level=None)
+    phase("training")
     t0 = time.perf_counter()
     trained = n >= int(opts["min_training_records"])
     em_blocks = 0
@@ -130,6 +141,7 @@ def _run(work: duckdb.DuckDBPyConnection, raw: pa.Table, opts: dict[str, Any]) -
             em_blocks += 1
     seconds["training"] = time.perf_counter() - t0
 
+    phase("prediction")
     t0 = time.perf_counter()
     pred = linker.inference.predict(threshold_match_probability=float(opts["possible_probability"]))
     from himaudit.rules.mpi import _pairs
@@ -138,6 +150,7 @@ def _run(work: duckdb.DuckDBPyConnection, raw: pa.Table, opts: dict[str, Any]) -
     pred.drop_table_from_database_and_remove_from_cache()
     seconds["prediction"] = time.perf_counter() - t0
 
+    phase("clustering")
     t0 = time.perf_counter()
     clusters = _pairs.cluster(work, db)
     seconds["clustering"] = time.perf_counter() - t0
@@ -147,6 +160,7 @@ def _run(work: duckdb.DuckDBPyConnection, raw: pa.Table, opts: dict[str, Any]) -
         "(SELECT mrn_a FROM p UNION SELECT mrn_b FROM p)"
     ).fetchall()[0][0]
     pairs = work.sql("SELECT * FROM mpi_pairs ORDER BY mrn_a, mrn_b").to_arrow_table()
+    phase("done")
     return LinkageResult(
         records=n,
         trained=trained,
