@@ -72,6 +72,7 @@ def scan(
     except HimauditError as err:
         fail(err)
         return
+    _quiet_gx_teardown()
     if not quiet:
         _render(result)
     s = result.summary
@@ -82,6 +83,24 @@ def scan(
         f"exit {int(result.exit_code)} -> {result.out}"
     )
     raise typer.Exit(int(result.exit_code))
+
+
+def _quiet_gx_teardown() -> None:
+    """GX's SQL datasource leaves duckdb objects alive at interpreter exit and duckdb's
+    nanobind bindings then print ~40 "leaked instance" lines on stderr after our output is
+    complete. Silence stderr only at exit, only in the real CLI (not under pytest)."""
+    import atexit
+    import os
+    import sys
+
+    if "great_expectations" in sys.modules and "pytest" not in sys.modules:
+
+        def _silence() -> None:
+            sys.stderr.flush()
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, 2)
+
+        atexit.register(_silence)
 
 
 def _render(result) -> None:  # noqa: ANN001 - ScanResult, imported lazily
