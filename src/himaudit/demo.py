@@ -14,6 +14,7 @@ from __future__ import annotations
 import inspect
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -60,9 +61,11 @@ def run_demo(
     profile: str = "demo",
     show_phi: bool = False,
     progress: bool = False,
+    on_step: Callable[[str], None] | None = None,
 ) -> DemoResult:
     """Generate ``profile`` with ``seed`` into OUT/data, scan it into OUT/scan and render
-    OUT/scan/report.html. Returns the paths and the time each step took."""
+    OUT/scan/report.html. Returns the paths and the time each step took. ``on_step`` is told
+    what starts next (the CLI prints it, so a 20-second scan does not look like a hang)."""
     from himaudit.generate.runner import generate
     from himaudit.report.html import render_report
     from himaudit.scan.engine import scan
@@ -72,14 +75,18 @@ def run_demo(
     data_dir, scan_dir = out / "data", out / "scan"
     seconds: dict[str, float] = {}
 
+    step = on_step or (lambda _msg: None)
+    step(f"generating the '{profile}' hospital (seed {seed}) into {data_dir}")
     t0 = time.perf_counter()
     generate(data_dir, profile=profile, seed=seed, progress=progress)
     seconds["generate"] = time.perf_counter() - t0
 
+    step(f"scanning {data_dir} into {scan_dir}")
     t0 = time.perf_counter()
     result = scan(data_dir, scan_dir, **_supported(scan, progress=progress, show_phi=show_phi))
     seconds["scan"] = time.perf_counter() - t0
 
+    step("writing the report and work queues")
     t0 = time.perf_counter()
     report = render_report(scan_dir, show_phi=show_phi)
     seconds["report"] = time.perf_counter() - t0

@@ -23,7 +23,13 @@ def demo(
     from himaudit.errors import HimauditError
 
     try:
-        result = run_demo(out, seed=seed, show_phi=show_phi, progress=True)
+        result = run_demo(
+            out,
+            seed=seed,
+            show_phi=show_phi,
+            progress=True,
+            on_step=lambda msg: typer.echo(f"demo: {msg}", err=True),
+        )
         print_overview(result.scan_dir)
     except HimauditError as err:
         fail(err)
