@@ -71,15 +71,19 @@ def _us(col: str) -> pl.Expr:
 
 
 def encounter_frame(ctx: GenContext) -> pl.DataFrame:
-    """Encounters with the patient's sex and age in whole years at admission."""
+    """Encounters with the patient's sex and age in whole years at admission (computed once
+    per run: the diagnoses, procedures and notes builders all need it)."""
+    key = ("clinical.encounter_frame", id(ctx.tables["encounters"]))
+    if ctx.meta.get("_enc_key") == key:
+        return ctx.meta["_enc_frame"]
     enc = ctx.tables["encounters"]
     pats = ctx.tables["patients"].select("mrn", "sex", "birth_date").unique("mrn", keep="first")
-    df = enc.join(pats, on="mrn", how="left")
+    df = enc.join(pats, on="mrn", how="left", maintain_order="left")
     admit, birth = pl.col("admit_at"), pl.col("birth_date")
     before_birthday = (admit.dt.month() < birth.dt.month()) | (
         (admit.dt.month() == birth.dt.month()) & (admit.dt.day() < birth.dt.day())
     )
-    return df.with_columns(
+    df = df.with_columns(
         (admit.dt.year() - birth.dt.year() - before_birthday.cast(pl.Int32))
         .fill_null(40)
         .clip(0, 120)
@@ -90,39 +94,47 @@ def encounter_frame(ctx: GenContext) -> pl.DataFrame:
         .otherwise(pl.lit("A"))
         .alias("sexk"),
     )
+    ctx.meta["_enc_key"], ctx.meta["_enc_frame"] = key, df
+    return df
 
 
-def _draw(rng: np.random.Generator, strata: pl.DataFrame, pool: pl.DataFrame) -> list:
-    """For each stratum row (setting, sexk, age band lo, rows idx), draw n codes from the pool
-    entries that fit it; returns (row index array, code array) pieces."""
+SETTINGS = ("inpatient", "outpatient", "emergency")
+SEXES = ("A", "F", "M")
+
+
+def _draw(
+    rng: np.random.Generator, groups: list, pool: pl.DataFrame, index: dict[str, int]
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """For each stratum (setting, sex, age band low end, row indices) draw one code per row
+    from the pool entries that fit it; returns (rows, code indices) pieces."""
     out = []
-    for setting, sexk, age, idx in strata.iter_rows():
+    for setting, sexk, age, idx in groups:
         fit = pool.filter(
             pl.col("setting").is_in([setting, "any"])
             & pl.col("sex").is_in(["A", sexk])
             & (pl.col("age_min") <= age)
             & (pl.col("age_max") >= age)
         )
-        idx = np.asarray(idx)
         if fit.height == 0 or len(idx) == 0:
             continue
         w = fit["weight"].to_numpy().astype(float)
-        codes = fit["code"].to_numpy()[rng.choice(fit.height, len(idx), p=w / w.sum())]
-        out.append((idx, codes))
+        codes = np.array([index[c] for c in fit["code"].to_list()], dtype=np.int32)
+        out.append((idx, codes[rng.choice(fit.height, len(idx), p=w / w.sum())]))
     return out
 
 
-def _strata(df: pl.DataFrame, bounds: list[int]) -> pl.DataFrame:
-    """Group row numbers by setting, sex and age band (eligibility is constant in a band)."""
-    band = np.searchsorted(np.array(bounds), df["age"].to_numpy(), side="right") - 1
-    lo = np.array(bounds)[band]
-    return (
-        df.select("setting", "sexk")
-        .with_columns(pl.Series("band", lo), pl.int_range(pl.len()).alias("row"))
-        .group_by("setting", "sexk", "band", maintain_order=True)
-        .agg("row")
-        .sort("setting", "sexk", "band")
-    )
+def _strata(setting: np.ndarray, sexk: np.ndarray, age: np.ndarray, bounds: list[int]) -> list:
+    """Row numbers grouped by setting, sex and age band (eligibility is constant in a band)."""
+    edges = np.array(bounds)
+    band = np.searchsorted(edges, age, side="right") - 1
+    key = (setting * len(SEXES) + sexk) * len(edges) + band
+    order = np.argsort(key, kind="stable")
+    uniq, starts = np.unique(key[order], return_index=True)
+    groups = []
+    for k, rows in zip(uniq, np.split(order, starts[1:]), strict=True):
+        b, rest = int(k % len(edges)), int(k // len(edges))
+        groups.append((SETTINGS[rest // len(SEXES)], SEXES[rest % len(SEXES)], int(edges[b]), rows))
+    return groups
 
 
 @table_builder("diagnoses", after=("encounters", "patients"))
@@ -131,65 +143,53 @@ def build_diagnoses(ctx: GenContext) -> pl.DataFrame:
     enc = encounter_frame(ctx)
     cur = curated_dx()
     bounds = sorted({0, *cur["age_min"].to_list(), *(cur["age_max"] + 1).to_list()})
-    strata = _strata(enc, bounds)
-
-    principal = np.full(enc.height, None, dtype=object)
-    for idx, codes in _draw(rng, strata, cur.filter(pl.col("role") == "principal")):
-        principal[idx] = codes
-    missing = principal == None  # noqa: E711 - numpy elementwise
-    principal[missing] = "R69"  # illness, unspecified: fits any age and sex
-
-    setting = enc["setting"].to_numpy()
-    mean = np.vectorize(SECONDARY_MEAN.get)(setting)
-    n_sec = rng.poisson(mean) + (setting == "inpatient")
-    n_sec = np.minimum(n_sec, 9)
-    sec_rows, sec_codes = [], []
-    secondary_pool = cur.filter(pl.col("role") == "secondary")
-    rep = np.repeat(np.arange(enc.height), n_sec)
-    rep_strata = _strata(enc[rep], bounds)
-    for idx, codes in _draw(rng, rep_strata, secondary_pool):
-        sec_rows.append(rep[idx])
-        sec_codes.append(codes)
-
-    lines = pl.concat(
-        [
-            pl.DataFrame({"row": np.arange(enc.height), "code": principal, "k": 0}),
-            pl.DataFrame(
-                {
-                    "row": np.concatenate(sec_rows) if sec_rows else np.zeros(0, np.int64),
-                    "code": np.concatenate(sec_codes) if sec_codes else np.zeros(0, object),
-                    "k": 1,
-                }
-            ),
-        ],
-        how="vertical_relaxed",
-    ).with_columns(pl.col("code").cast(pl.String))
-    first = lines.filter(pl.col("k") == 0).select(
-        "row", pl.col("code").str.slice(0, 3).alias("cat")
+    codes = [*cur["code"].unique(maintain_order=True).to_list(), "R69"]  # R69: fits anyone
+    index = {c: i for i, c in enumerate(codes)}
+    category = np.unique([c[:3] for c in codes], return_inverse=True)[1]
+    setting = (
+        enc["setting"].replace_strict(SETTINGS, list(range(3)), return_dtype=pl.Int8).to_numpy()
     )
-    lines = (
-        lines.join(first, on="row", how="left")
-        # a secondary in the principal's own category (E11.9 beside E11.65) is not how coders
-        # code; drop it, and any repeat of a code on one encounter.
-        .filter((pl.col("k") == 0) | (pl.col("code").str.slice(0, 3) != pl.col("cat")))
-        .sort("row", "k", maintain_order=True)
-        .unique(["row", "code"], keep="first", maintain_order=True)
-        .with_columns((pl.int_range(pl.len()).over("row") + 1).cast(pl.Int32).alias("seq"))
+    sexk = enc["sexk"].replace_strict(SEXES, list(range(3)), return_dtype=pl.Int8).to_numpy()
+    age = enc["age"].to_numpy()
+    n = enc.height
+
+    principal = np.full(n, index["R69"], dtype=np.int32)
+    groups = _strata(setting, sexk, age, bounds)
+    for idx, drawn in _draw(rng, groups, cur.filter(pl.col("role") == "principal"), index):
+        principal[idx] = drawn
+    mean = np.array([SECONDARY_MEAN[s] for s in SETTINGS])[setting]
+    n_sec = np.minimum(rng.poisson(mean) + (setting == 0), 9)
+    rep = np.repeat(np.arange(n), n_sec)
+    secondary = np.full(len(rep), -1, dtype=np.int32)
+    rep_groups = _strata(setting[rep], sexk[rep], age[rep], bounds)
+    for idx, drawn in _draw(rng, rep_groups, cur.filter(pl.col("role") == "secondary"), index):
+        secondary[idx] = drawn
+    # a secondary in the principal's own category (E11.9 beside E11.65) is not how coders
+    # code; drop it, and any repeat of a code on one encounter (first occurrence wins)
+    keep = (secondary >= 0) & (category[secondary] != category[principal[rep]])
+    row = np.concatenate([np.arange(n), rep[keep]])
+    code = np.concatenate([principal, secondary[keep]])
+    order = np.argsort(row, kind="stable")  # principal (listed first) stays first
+    row, code = row[order], code[order]
+    _, first = np.unique(row.astype(np.int64) * len(codes) + code, return_index=True)
+    first.sort()
+    row, code = row[first], code[first]
+    starts = np.flatnonzero(np.r_[True, row[1:] != row[:-1]])
+    seq = np.arange(len(row)) - np.repeat(starts, np.diff(np.r_[starts, len(row)])) + 1
+    poa = pl.Series(["Y", "N", "U"]).gather(rng.choice(3, len(row), p=[0.86, 0.11, 0.03]))
+    lines = pl.DataFrame(
+        {
+            "encounter_id": enc["encounter_id"].gather(row),
+            "seq": pl.Series(seq, dtype=pl.Int32),
+            "code": pl.Series(codes).gather(code),
+            "poa": poa,
+            "inpatient": setting[row] == 0,
+        }
     )
-    poa = rng.choice(np.array(["Y", "N", "U"]), lines.height, p=[0.86, 0.11, 0.03])
-    ids = enc["encounter_id"]
+    # present-on-admission is reported for inpatient claims only
     return lines.with_columns(
-        ids.gather(lines["row"]).alias("encounter_id"),
-        pl.Series("present_on_admission", poa),
-        pl.Series("setting", setting).gather(lines["row"]).alias("_setting"),
-    ).select(
-        "encounter_id",
-        "seq",
-        "code",
-        pl.when(pl.col("_setting") == "inpatient")
-        .then(pl.col("present_on_admission"))
-        .alias("present_on_admission"),
-    )
+        pl.when(pl.col("inpatient")).then(pl.col("poa")).alias("present_on_admission")
+    ).drop("poa", "inpatient")
 
 
 def stay_window(ctx: GenContext, enc: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -205,18 +205,25 @@ def stay_window(ctx: GenContext, enc: pl.DataFrame) -> tuple[np.ndarray, np.ndar
     return start, np.maximum(np.minimum(end, as_of), start)
 
 
-def _em_codes(rng: np.random.Generator, specialty: np.ndarray) -> np.ndarray:
-    new = rng.random(len(specialty)) < NEW_PATIENT_SHARE
-    codes = np.empty(len(specialty), dtype=object)
-    key = np.char.replace(np.char.lower(specialty.astype(str)), " ", "_")
-    for spec in np.unique(key):
-        idx = np.flatnonzero((key == spec) & ~new)
-        mix = em_established_mix()
+EM_EST_CODES = ["99211", "99212", "99213", "99214", "99215"]
+EM_NEW_CODES = ["99202", "99203", "99204", "99205"]
+
+
+def _em_codes(rng: np.random.Generator, specialty: pl.Series) -> pl.Series:
+    """One office E/M code per visit from the attending's specialty mix (vectorised by
+    specialty: categories, not per-row strings)."""
+    cats = specialty.fill_null("default").str.to_lowercase().str.replace_all(" ", "_")
+    names = cats.unique().sort().to_list()
+    phys = cats.cast(pl.Enum(names)).to_physical().to_numpy()
+    new = rng.random(len(phys)) < NEW_PATIENT_SHARE
+    code = np.empty(len(phys), dtype=np.int32)
+    mix = em_established_mix()
+    for i, spec in enumerate(names):
+        idx = np.flatnonzero((phys == i) & ~new)
         shares = np.array(mix.get(spec, mix["default"]))
-        shares = shares / shares.sum()
-        codes[idx] = rng.choice(["99211", "99212", "99213", "99214", "99215"], len(idx), p=shares)
-    codes[new] = rng.choice(["99202", "99203", "99204", "99205"], int(new.sum()), p=EM_NEW)
-    return codes
+        code[idx] = rng.choice(5, len(idx), p=shares / shares.sum())
+    code[new] = 5 + rng.choice(4, int(new.sum()), p=EM_NEW)
+    return pl.Series(EM_EST_CODES + EM_NEW_CODES).gather(code)
 
 
 @table_builder("procedures", after=("encounters", "patients", "users", "diagnoses"))
@@ -226,7 +233,6 @@ def build_procedures(ctx: GenContext) -> pl.DataFrame:
     start, end = stay_window(ctx, enc)
     span = np.maximum(end - start, 1)
     setting = enc["setting"].to_numpy()
-    attending = enc["attending_id"].to_numpy()
     parts: list[pl.DataFrame] = []
 
     def add(rows: np.ndarray, system: str, codes: object, units: object, at: np.ndarray) -> None:
@@ -236,16 +242,17 @@ def build_procedures(ctx: GenContext) -> pl.DataFrame:
         parts.append(
             pl.DataFrame(
                 {"row": rows, "code_system": system, "code": codes, "units": units,
-                 "performed_at": at, "provider_id": attending[rows]},
-                schema_overrides={"code": pl.String, "units": pl.Int32, "provider_id": pl.String},
+                 "performed_at": at},
+                schema_overrides={"code": pl.String, "units": pl.Int32},
             )
         )  # fmt: skip
 
     principal = ctx.tables["diagnoses"].filter(pl.col("seq") == 1).select("encounter_id", "code")
-    pcode = enc.select("encounter_id").join(principal, on="encounter_id", how="left")["code"]
-    pcode = pcode.to_numpy()
+    pcode = enc.select("encounter_id").join(
+        principal, on="encounter_id", how="left", maintain_order="left"
+    )["code"]
     for dx, (pcs, share) in SURGERY_FOR.items():
-        rows = np.flatnonzero((pcode == dx) & (setting == "inpatient"))
+        rows = np.flatnonzero((pcode == dx).fill_null(False).to_numpy() & (setting == "inpatient"))
         rows = rows[rng.random(len(rows)) < share]
         # surgery early in the stay but never past its end
         at = start[rows] + np.minimum(
@@ -269,28 +276,24 @@ def build_procedures(ctx: GenContext) -> pl.DataFrame:
     units = 1 + (rng.random(len(ed)) * np.vectorize(ED_DRUGS.get)(code)).astype(np.int32)
     add(ed, "HCPCS", code, units, start[ed] + (rng.random(len(ed)) * span[ed]).astype(np.int64))
     office = np.flatnonzero(setting == "outpatient")
-    specialty = _provider_specialty(ctx, attending[office])
+    specialty = _provider_specialty(ctx, enc["attending_id"].gather(office))
     at = start[office] + (rng.random(len(office)) * span[office]).astype(np.int64)
     add(office, "CPT", _em_codes(rng, specialty), 1, at)
 
     lines = pl.concat(parts, how="vertical_relaxed").sort("row", "performed_at", "code")
     return lines.with_columns(
         enc["encounter_id"].gather(lines["row"]).alias("encounter_id"),
+        enc["attending_id"].gather(lines["row"]).alias("provider_id"),
         (pl.int_range(pl.len()).over("row") + 1).cast(pl.Int32).alias("seq"),
         pl.from_epoch("performed_at", time_unit="us"),
         pl.lit(None, dtype=pl.String).alias("modifier"),
     ).drop("row")
 
 
-def _provider_specialty(ctx: GenContext, provider: np.ndarray) -> np.ndarray:
+def _provider_specialty(ctx: GenContext, provider: pl.Series) -> pl.Series:
     users = ctx.tables["users"]
-    spec_col = (
-        users["specialty"] if "specialty" in users.columns else pl.Series([None] * users.height)
-    )
-    lookup = dict(zip(users["user_id"].to_list(), spec_col.to_list(), strict=True))
-    keys = pl.Series(provider.astype(str))
-    return (
-        keys.replace_strict(lookup, default=None, return_dtype=pl.String)
-        .fill_null("default")
-        .to_numpy()
-    )
+    if "specialty" not in users.columns:
+        return pl.Series([None] * len(provider), dtype=pl.String)
+    lookup = users.select(pl.col("user_id").alias("p"), "specialty").unique("p", keep="first")
+    frame = provider.to_frame("p").join(lookup, on="p", how="left", maintain_order="left")
+    return frame["specialty"]

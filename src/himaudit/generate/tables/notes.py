@@ -22,6 +22,8 @@ from himaudit.generate.tables.clinical import US_HOUR, encounter_frame, stay_win
 from himaudit.paths import warehouse_dir
 
 CLINICAL_ROLES = ("physician", "resident", "nurse", "therapist")
+KINDS = ("history_physical", "hp_update", "progress", "consult", "verbal_order",
+         "discharge_summary", "operative")  # fmt: skip
 US_MIN = 60_000_000
 PRE_ADMISSION_HP_SHARE = 0.05
 CONSULT_SHARE = 0.3
@@ -60,6 +62,15 @@ def is_surgical() -> pl.Expr:
     return listed | pcs
 
 
+def user_index(ctx: GenContext, ids: pl.Series) -> np.ndarray:
+    """Row numbers in ``users`` of the given user ids (-1 when unknown): authors are handled
+    as integers until the end, which keeps millions of notes out of Python strings."""
+    users = ctx.tables["users"].select(pl.col("user_id").alias("u")).with_row_index("ui")
+    users = users.unique("u", keep="first")
+    joined = ids.alias("u").to_frame().join(users, on="u", how="left", maintain_order="left")
+    return joined["ui"].cast(pl.Int64).fill_null(-1).to_numpy()
+
+
 def _sign_delay(rng: np.random.Generator, cap_hours: np.ndarray) -> np.ndarray:
     """Authentication delay: log-normal around a few hours, a long tail, capped per note."""
     hours = np.minimum(rng.lognormal(np.log(5.0), 1.1, len(cap_hours)), cap_hours)
@@ -75,12 +86,12 @@ def build_notes(ctx: GenContext) -> pl.DataFrame:
     setting = enc["setting"].to_numpy()
     inpatient_class = (enc["encounter_class"] == "inpatient").to_numpy()
     discharged = enc["discharge_at"].is_not_null().to_numpy()
-    attending = enc["attending_id"].to_numpy().astype(object)
+    attending = user_index(ctx, enc["attending_id"])
     rows, kinds, authors, created, caps = [], [], [], [], []
 
     def add(r: np.ndarray, kind: str, at: np.ndarray, who: np.ndarray, cap: float = 160) -> None:
         rows.append(r)
-        kinds.append(np.full(len(r), kind, dtype=object))
+        kinds.append(np.full(len(r), KINDS.index(kind), dtype=np.int8))
         authors.append(who)
         created.append(at.astype(np.int64))
         caps.append(np.full(len(r), cap))
@@ -120,12 +131,11 @@ def build_notes(ctx: GenContext) -> pl.DataFrame:
     frame = pl.DataFrame(
         {
             "row": np.concatenate(rows),
-            "note_type": np.concatenate(kinds),
-            "author_id": np.concatenate(authors),
+            "kind": np.concatenate(kinds),
+            "author": np.concatenate(authors).astype(np.int64),
             "created_us": np.concatenate(created),
             "cap": np.concatenate(caps),
-        },
-        schema_overrides={"note_type": pl.String, "author_id": pl.String},
+        }
     )
     frame = pl.concat([frame, _operative(ctx, rng, enc)], how="vertical_relaxed")
     return _finish(ctx, rng, enc, frame)
@@ -135,8 +145,8 @@ def _consultants(
     ctx: GenContext, rng: np.random.Generator, enc: pl.DataFrame, rows: np.ndarray
 ) -> np.ndarray:
     """A consulting clinician from the care team when it names one, else a staff physician."""
-    stable = stable_physicians(ctx)
-    who = stable[rng.integers(0, len(stable), len(rows))].astype(object)
+    stable = user_index(ctx, pl.Series(stable_physicians(ctx), dtype=pl.String))
+    who = stable[rng.integers(0, len(stable), len(rows))]
     care = ctx.tables.get("care_team")
     if care is not None and care.height:
         consult = care.filter(pl.col("care_role").str.contains("consult")).unique(
@@ -146,9 +156,9 @@ def _consultants(
             enc[rows]
             .select("encounter_id")
             .join(consult, on="encounter_id", how="left", maintain_order="left")["user_id"]
-            .to_numpy()
         )
-        who = np.where(pl.Series(found).is_not_null().to_numpy(), found, who)
+        found_idx = user_index(ctx, found)
+        who = np.where(found_idx >= 0, found_idx, who)
     return who
 
 
@@ -163,8 +173,8 @@ def _operative(ctx: GenContext, rng: np.random.Generator, enc: pl.DataFrame) -> 
     return pl.DataFrame(
         {
             "row": proc["row"].cast(pl.Int64),
-            "note_type": "operative",
-            "author_id": proc["provider_id"],
+            "kind": np.int8(KINDS.index("operative")),
+            "author": user_index(ctx, proc["provider_id"]),
             "created_us": at,
             "cap": 160.0,
         }
@@ -203,40 +213,40 @@ def _finish(
         np.int64
     )
     signed = signed // 1_000_000 * 1_000_000
-    staff = ctx.tables["users"].select(
-        pl.col("user_id").alias("author_id"),
-        "role",
-        pl.col("hired_at").dt.epoch("us").alias("hired"),
-        pl.col("terminated_at").dt.epoch("us").alias("term"),
-    )
-    frame = frame.with_columns(pl.Series("signed_us", signed)).join(
-        staff.unique("author_id", keep="first"), on="author_id", how="left", maintain_order="left"
-    )
-    term = frame["term"].fill_null(np.iinfo(np.int64).max).to_numpy()
-    hired = frame["hired"].fill_null(np.iinfo(np.int64).max).to_numpy()
-    clinical = frame["role"].is_in(CLINICAL_ROLES).fill_null(False).to_numpy()
+    users = ctx.tables["users"]
+    big = np.iinfo(np.int64).max
+    author = frame["author"].to_numpy().copy()
+    known = author >= 0
+    at = np.where(known, author, 0)
+    term = np.where(known, users["terminated_at"].dt.epoch("us").fill_null(big).to_numpy()[at], big)
+    hired = np.where(known, users["hired_at"].dt.epoch("us").fill_null(big).to_numpy()[at], big)
+    clinical = known & users["role"].is_in(CLINICAL_ROLES).fill_null(False).to_numpy()[at]
     # leaving soon after writing: sign before the last day instead
     shrink = clinical & (hired <= created) & (term <= signed) & (term > created + 2 * US_MIN)
     signed[shrink] = (
         created[shrink] + (term[shrink] - created[shrink]) // 2 // 1_000_000 * 1_000_000
     )
     bad = ~clinical | (hired > created) | (term <= signed)
-    stable = stable_physicians(ctx)
-    author = frame["author_id"].to_numpy().astype(object)
+    stable = user_index(ctx, pl.Series(stable_physicians(ctx), dtype=pl.String))
     author[bad] = stable[rng.integers(0, len(stable), bad.sum())]
-    status = np.where(rng.random(n) < AMENDED_SHARE, "amended", "signed")
+    row = frame["row"].to_numpy()
+    order = np.lexsort((frame["kind"].to_numpy(), created, row))
+    status = pl.Series(["signed", "amended"]).gather(
+        (rng.random(n) < AMENDED_SHARE).astype(np.int8)
+    )
+    author_id = users["user_id"].gather(author[order])
     out = pl.DataFrame(
         {
-            "encounter_id": enc["encounter_id"].gather(frame["row"]),
-            "mrn": enc["mrn"].gather(frame["row"]),
-            "note_type": frame["note_type"],
-            "author_id": pl.Series(author, dtype=pl.String),
-            "created_at": pl.from_epoch(pl.Series(created), time_unit="us"),
-            "signed_at": pl.from_epoch(pl.Series(signed), time_unit="us"),
+            "encounter_id": enc["encounter_id"].gather(row[order]),
+            "mrn": enc["mrn"].gather(row[order]),
+            "note_type": pl.Series(KINDS).gather(frame["kind"].to_numpy()[order]),
+            "author_id": author_id,
+            "created_at": pl.from_epoch(pl.Series(created[order]), time_unit="us"),
+            "signed_at": pl.from_epoch(pl.Series(signed[order]), time_unit="us"),
             "status": status,
+            "signer_id": author_id,
         }
-    ).sort("encounter_id", "created_at", "note_type", maintain_order=True)
+    )
     return out.with_columns(
-        ("N" + pl.int_range(1, out.height + 1).cast(pl.String).str.zfill(10)).alias("note_id"),
-        pl.col("author_id").alias("signer_id"),
+        ("N" + pl.int_range(1, out.height + 1).cast(pl.String).str.zfill(10)).alias("note_id")
     )
