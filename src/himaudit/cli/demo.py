@@ -33,6 +33,12 @@ def demo(
         print_overview(result.scan_dir)
     except HimauditError as err:
         fail(err)
+    # Same exit-time duckdb/GX "leaked instance" noise as `himaudit scan`; reuse its silencer.
+    from himaudit.cli import scan as scan_cli
+
+    quiet = getattr(scan_cli, "_quiet_gx_teardown", None)
+    if quiet is not None:
+        quiet()
     timing = ", ".join(f"{k} {v:.1f}s" for k, v in result.seconds.items())
     typer.echo(f"dataset: {result.data_dir}")
     typer.echo(f"scan output: {result.scan_dir}  ({timing})")
