@@ -319,10 +319,12 @@ def excludes1_pair(ctx: GenContext, rate: float) -> list[Defect]:
         return False
 
     eids = pick_encounters(ctx, rng, lines, rate, ok)
-    dx = ctx.tables["diagnoses"]
+    dx = ctx.tables["diagnoses"].filter(pl.col("encounter_id").is_in(eids))
+    firsts = append_lines(ctx, [(e, plan[e][0]) for e in eids])  # one pass per added column
+    seconds = append_lines(ctx, [(e, plan[e][1]) for e in eids if len(plan[e]) == 2])
     out, mrn = [], mrn_of(lines)
     for eid in eids:
-        keys = [append_lines(ctx, [(eid, c)])[eid] for c in plan[eid]]
+        keys = [firsts[eid]] + ([seconds[eid]] if eid in seconds else [])
         if len(keys) == 1:  # partner of an existing line
             seq = dx.filter(
                 (pl.col("encounter_id") == eid) & (pl.col("code") == _first_of(plan[eid][0]))
@@ -353,7 +355,7 @@ def em_upcoding(ctx: GenContext, rate: float) -> list[Defect]:
     vol = vol.filter(pl.col("len") >= min_visits).sort("provider_id")
     n = how_many(rate, vol.height)
     chosen = vol[rng.permutation(vol.height)[:n]]
-    mix, out = em_established_mix(), []
+    mix, out, changes = em_established_mix(), [], []
     for pid, specialty in chosen.select("provider_id", "specialty").iter_rows():
         shares = np.array(mix.get(str(specialty), mix["default"]))
         high = min(0.95, shares[3:].sum() / shares.sum() + (0.22 if advanced(ctx) else 0.35))
@@ -364,12 +366,12 @@ def em_upcoding(ctx: GenContext, rate: float) -> list[Defect]:
         lines = em.filter(pl.col("provider_id") == pid).select("encounter_id", "seq")
         ctx.claim("procedures", [f"{e}:{s}" for e, s in lines.iter_rows()])
         codes = np.array(est)[rng.choice(5, lines.height, p=p / p.sum())]
-        update(
-            ctx, "procedures", lines.with_columns(pl.Series("code", codes)), ["encounter_id", "seq"]
-        )
+        changes.append(lines.with_columns(pl.Series("code", codes)))
         out.append(
             Defect("COD-010", "users", str(pid), None, f"levels 4-5 on ~{high:.0%} of visits")
         )
+    if changes:
+        update(ctx, "procedures", pl.concat(changes), ["encounter_id", "seq"])
     return out
 
 

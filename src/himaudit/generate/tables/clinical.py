@@ -212,9 +212,10 @@ EM_NEW_CODES = ["99202", "99203", "99204", "99205"]
 def _em_codes(rng: np.random.Generator, specialty: pl.Series) -> pl.Series:
     """One office E/M code per visit from the attending's specialty mix (vectorised by
     specialty: categories, not per-row strings)."""
-    cats = specialty.fill_null("default").str.to_lowercase().str.replace_all(" ", "_")
-    names = cats.unique().sort().to_list()
-    phys = cats.cast(pl.Enum(names)).to_physical().to_numpy()
+    raw = specialty.fill_null("default")
+    names = raw.unique().sort().to_list()
+    phys = raw.cast(pl.Enum(names)).to_physical().to_numpy()
+    names = [n.lower().replace(" ", "_") for n in names]
     new = rng.random(len(phys)) < NEW_PATIENT_SHARE
     code = np.empty(len(phys), dtype=np.int32)
     mix = em_established_mix()
@@ -280,7 +281,10 @@ def build_procedures(ctx: GenContext) -> pl.DataFrame:
     at = start[office] + (rng.random(len(office)) * span[office]).astype(np.int64)
     add(office, "CPT", _em_codes(rng, specialty), 1, at)
 
-    lines = pl.concat(parts, how="vertical_relaxed").sort("row", "performed_at", "code")
+    # parts are concatenated in a fixed order, so a stable sort on integers is deterministic
+    lines = pl.concat(parts, how="vertical_relaxed").sort(
+        "row", "performed_at", maintain_order=True
+    )
     return lines.with_columns(
         enc["encounter_id"].gather(lines["row"]).alias("encounter_id"),
         enc["attending_id"].gather(lines["row"]).alias("provider_id"),
