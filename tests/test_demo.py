@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from himaudit.cli import app
 from himaudit.demo import MARKER, _prepare
 from himaudit.errors import UsageError
-from report_fixtures import DemoRun, demo_result
+from test_report_helpers import DemoRun, demo_result
 
 #: The README promises "under a minute" on a 2-core machine; this guard only catches a
 #: gross regression (CI shares its cores), the measured figure is in the final report.

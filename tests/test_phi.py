@@ -16,7 +16,7 @@ import pytest
 from himaudit.report.html import render_report
 from himaudit.report.phi import Masker, mask_value, phi_kind
 from himaudit.report.runlog import phi_reveals
-from report_fixtures import PATIENTS, USERS, demo_result, make_outdir
+from test_report_helpers import PATIENTS, USERS, demo_result, make_outdir
 
 
 @pytest.mark.parametrize(

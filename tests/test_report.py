@@ -15,7 +15,7 @@ from himaudit import api
 from himaudit.cli import app
 from himaudit.errors import InputError
 from himaudit.report.html import FINDINGS_CAP, render_report
-from report_fixtures import RUN_ID, make_outdir
+from test_report_helpers import RUN_ID, make_outdir
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from report_fixtures import demo_result
+from test_report_helpers import demo_result
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -1,5 +1,5 @@
-"""A small hand-made scan OUTDIR (warehouse + summary.json) for report tests that must not
-depend on the generator and the scan engine (those are covered end to end elsewhere)."""
+"""Shared helpers for the report, PHI, demo and browser tests (no tests here): a small
+hand-made scan OUTDIR, and one shared `himaudit demo` run per session."""
 
 from __future__ import annotations
 
