@@ -100,6 +100,8 @@ def main() -> None:
         rate = f"{n / secs:,.0f}" if n and secs > 0 else ""
         shown = f"{n:,}" if n is not None else ""
         print(f"{table:<20}{shown:>14}{secs:>10.2f}{rate:>14}")
+    slow = sorted(res.inject_seconds.items(), key=lambda kv: -kv[1])[:6]
+    print("slowest injectors: " + ", ".join(f"{r} {t:.2f} s" for r, t in slow))
     total_rows = sum(v for k, v in res.rows.items() if k != "answer_key")
     print(f"{'TOTAL':<20}{total_rows:>14,}{res.seconds:>10.2f}{total_rows / res.seconds:>14,.0f}")
     print(f"answer_key rows {res.rows['answer_key']:,}; files {size / 1e9:.2f} GB")

@@ -42,6 +42,7 @@ class GenerateResult:
     # builder time per table (streamed tables: build + write), plus "(inject defects)" and
     # "(write files)" for the two later phases
     table_seconds: dict[str, float]
+    inject_seconds: dict[str, float]  # per injector (rule id)
 
 
 def resolve_profile(profile: str | Profile, patients: int | None) -> Profile:
@@ -69,7 +70,9 @@ def run_injectors(ctx: GenContext) -> pl.DataFrame:
         rate = ctx.profile.rate(rule_id)
         if rate <= 0:
             continue
+        t0 = time.perf_counter()
         found = INJECTORS[rule_id].fn(ctx, rate)
+        ctx.meta.setdefault("inject_seconds", {})[rule_id] = time.perf_counter() - t0
         defects.extend(found)
     for table, df in list(ctx.tables.items()):
         if table in load_contract():
@@ -205,6 +208,7 @@ def generate(
         defects=answer.height,
         seconds=time.perf_counter() - t0,
         table_seconds=timings,
+        inject_seconds=dict(ctx.meta.get("inject_seconds", {})),
     )
 
 
