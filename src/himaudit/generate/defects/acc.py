@@ -542,7 +542,8 @@ def _ops_day_candidates(
         - 2 * DAY
     ).to_series()
     span = (end - start).dt.total_days().to_numpy()
-    m = m.with_columns(start=start, span=pl.Series(span)).filter(pl.col("span") > 0)
+    # at least three years at work inside the window: enough history for a baseline
+    m = m.with_columns(start=start, span=pl.Series(span)).filter(pl.col("span") > 3 * 365)
     m = pl.concat([m] * 4)  # four candidate days per user: busy days have enough patients
     m = m[rng.permutation(m.height)]
     off = (rng.random(m.height) * m["span"].to_numpy()).astype(np.int64)

@@ -1,11 +1,12 @@
 """ACC-007 — volume spike: far more distinct patients in a day than the user and peers open.
 
 Bulk snooping or data harvesting shows up as one user-day with many distinct charts. The
-baseline is two-fold so that naturally busy roles are not flagged: the user's own median of
-distinct patients per active day, and the role peers' ``peer_quantile`` of user-days. A
-user-day is flagged when it reaches ``own_factor`` × the user's median, ``peer_factor`` × the
-peer quantile, and exceeds the user's median by at least ``min_excess`` patients. Medians
-and quantiles are robust to the spike itself.
+baseline is two-fold so that naturally busy roles are not flagged: the user's own busy day
+(``own_quantile`` of their distinct patients per active day — clinicians have bursty days,
+so a median alone would flag ordinary ED shifts) and the role peers' ``peer_quantile`` of
+user-days. A user-day is flagged when it reaches ``own_factor`` × the user's busy day,
+``peer_factor`` × the peer quantile, and exceeds the user's median by at least
+``min_excess`` patients. With ``min_days`` of history the quantiles are robust to the spike.
 """
 
 from __future__ import annotations
@@ -27,11 +28,12 @@ META: dict[str, Any] = {
     "record_key": "user_id:YYYY-MM-DD",
     "citation": "45 CFR 164.308(a)(1)(ii)(D) information system activity review; 164.312(b)",
     "thresholds": {
-        "own_factor": 3.0,
+        "own_factor": 2.0,
+        "own_quantile": 0.9,
         "peer_factor": 1.5,
         "peer_quantile": 0.99,
         "min_excess": 15,
-        "min_days": 5,
+        "min_days": 10,
     },
     "description": (
         "A user-day on which the user opened far more distinct patients' charts than their own "
@@ -49,7 +51,8 @@ WITH daily AS (
 ), roles AS (
     SELECT user_id, min(role) AS role FROM users GROUP BY user_id
 ), own AS (
-    SELECT user_id, median(patients) AS own_median, count(*) AS days
+    SELECT user_id, median(patients) AS own_median,
+           quantile_cont(patients, $own_quantile) AS own_high, count(*) AS days
     FROM daily GROUP BY user_id HAVING count(*) >= $min_days
 ), peer AS (
     SELECT coalesce(r.role, '?') AS role, quantile_cont(d.patients, $peer_quantile) AS peer_q
@@ -61,16 +64,16 @@ SELECT d.user_id || ':' || CAST(d.day AS VARCHAR) AS record_key, NULL AS mrn, d.
        to_json(struct_pack(
            user_id := d.user_id, role := r.role, day := d.day, distinct_patients := d.patients,
            events := d.events, first_access := d.first_at, last_access := d.last_at,
-           own_median := o.own_median, active_days := o.days,
+           own_median := o.own_median, own_busy_day := round(o.own_high, 1), active_days := o.days,
            peer_quantile_patients := round(p.peer_q, 1),
            why := 'distinct patients ≥ ' || CAST($own_factor AS VARCHAR)
-                  || '× own median and ≥ ' || CAST($peer_factor AS VARCHAR) || '× role peers'
+                  || '× the user''s own busy day and ≥ ' || CAST($peer_factor AS VARCHAR) || '× role peers'
        )) AS evidence
 FROM daily d
 JOIN own o USING (user_id)
 LEFT JOIN roles r USING (user_id)
 JOIN peer p ON p.role = coalesce(r.role, '?')
-WHERE d.patients >= $own_factor * o.own_median
+WHERE d.patients >= $own_factor * o.own_high
   AND d.patients >= $peer_factor * p.peer_q
   AND d.patients >= o.own_median + $min_excess
 ORDER BY record_key
@@ -79,5 +82,5 @@ ORDER BY record_key
 
 def run(con: duckdb.DuckDBPyConnection, params: dict[str, Any]) -> pa.Table:
     """Findings for user-days with a spike of distinct patients (see module docstring)."""
-    names = ("own_factor", "peer_factor", "peer_quantile", "min_excess", "min_days")
+    names = ("own_factor", "own_quantile", "peer_factor", "peer_quantile", "min_excess", "min_days")
     return con.sql(_SQL, params={k: params[k] for k in names}).to_arrow_table()
