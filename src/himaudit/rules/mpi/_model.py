@@ -146,17 +146,23 @@ COMPARISONS: dict[str, list[Level]] = {
 # about 1 in 100 patients and an entirely different SSN (not a typo) for about 1 in 50.
 FIXED_M = {("sex", "different"), ("ssn", "different")}
 
-# Candidate pairs: recall matters more than speed here (each rule catches duplicates the
-# others miss: an SSN survives a name change, a birth date survives typos in names, a
-# name key survives a birth-date typo). Same-MRN rows are MPI-001's business, not ours.
+# Candidate pairs: recall matters most, but every rule's cost grows with N^2 / (number of
+# distinct keys), so each one pairs a selective key with the evidence a duplicate keeps when
+# another field is damaged. A bare birth-date rule would alone score ~20M pairs at 1M
+# records; split by a name key it scores ~0.2M and still catches married names, first-name
+# typos and first/middle swaps. Same-MRN rows are MPI-001's business, not ours.
 BLOCKING_RULES: list[str] = [
-    "l.ssn = r.ssn",
-    "l.birth_date = r.birth_date",
-    "l.first_key = r.first_key AND l.last_phon = r.last_phon",
-    "l.last_name = r.last_name AND l.birth_year = r.birth_year",
-    "l.first_key = r.first_key AND l.birth_year = r.birth_year AND l.birth_month = r.birth_month",
-    "l.birth_year = r.birth_year AND l.birth_month = r.birth_day AND l.birth_day = r.birth_month",
-    "l.phone = r.phone AND l.first_phon = r.first_phon",
+    "l.ssn = r.ssn",  # survives name changes, moves, birth-date typos
+    "l.birth_date = r.birth_date AND l.last_phon = r.last_phon",  # given-name errors
+    "l.birth_date = r.birth_date AND l.first_key = r.first_key",  # married / new surname
+    "l.birth_date = r.birth_date AND l.zip = r.zip",  # both names re-keyed, same area
+    # birth-date errors: the day, the year's digit, or the month digit
+    "l.first_key = r.first_key AND l.last_phon = r.last_phon AND l.birth_month = r.birth_month",
+    "l.first_key = r.first_key AND l.last_phon = r.last_phon AND l.birth_day = r.birth_day",
+    # day and month swapped
+    "l.birth_year = r.birth_year AND l.birth_month = r.birth_day "
+    "AND l.birth_day = r.birth_month AND l.last_phon = r.last_phon",
+    "l.phone = r.phone AND l.first_phon = r.first_phon",  # same home, typo'd names and date
 ]
 
 # EM is trained on birth-date and SSN blocks: within a first+last-name block most pairs
