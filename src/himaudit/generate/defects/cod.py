@@ -40,12 +40,23 @@ def dx_lines(ctx: GenContext) -> pl.DataFrame:
     return ctx.tables["diagnoses"].join(enc, on="encounter_id", how="inner")
 
 
+def shortlist(ctx: GenContext, rng: np.random.Generator, lines: pl.DataFrame, rate: float
+              ) -> tuple[pl.DataFrame, int]:  # fmt: skip
+    """A random sample of unclaimed encounters (a few times more than needed) and how many
+    defects to plant: the per-encounter checks then run on thousands, not millions."""
+    ids = lines.filter(~pl.col("encounter_id").is_in(list(ctx.claimed("encounters"))))
+    ids = ids["encounter_id"].unique().sort().to_numpy()
+    want = how_many(rate, len(ids))
+    sample = ids[rng.permutation(len(ids))[: want * 4 + 50]]
+    return lines.filter(pl.col("encounter_id").is_in(list(sample))), want
+
+
 def pick_encounters(ctx: GenContext, rng: np.random.Generator, frame: pl.DataFrame, rate: float,
-                    ok: object = None) -> list[str]:  # fmt: skip
+                    ok: object = None, want: int | None = None) -> list[str]:  # fmt: skip
     """Unclaimed encounter ids from ``frame`` (optionally passing ``ok(encounter_id)``)."""
     ids = frame.filter(~pl.col("encounter_id").is_in(list(ctx.claimed("encounters"))))
     ids = ids["encounter_id"].unique().sort().to_numpy()
-    want = how_many(rate, len(ids))
+    want = how_many(rate, len(ids)) if want is None else want
     chosen: list[str] = []
     for eid in ids[rng.permutation(len(ids))]:
         if len(chosen) >= want:
@@ -152,6 +163,7 @@ def _add_checked(ctx: GenContext, rng: np.random.Generator, rate: float, rule: s
                  lines: pl.DataFrame, new_code: object, detail: str) -> list[Defect]:  # fmt: skip
     """Append a code (``new_code(row) -> code``) to unclaimed eligible encounters where it
     causes no Excludes1 pair or repeat; one Defect per added line."""
+    lines, want = shortlist(ctx, rng, lines, rate)
     have = codes_of(
         ctx.tables["diagnoses"].filter(
             pl.col("encounter_id").is_in(lines["encounter_id"].unique().to_list())
@@ -167,7 +179,7 @@ def _add_checked(ctx: GenContext, rng: np.random.Generator, rate: float, rule: s
             return True
         return False
 
-    eids = pick_encounters(ctx, rng, lines, rate, ok)
+    eids = pick_encounters(ctx, rng, lines, rate, ok, want)
     ctx.claim("patients", [info[e]["mrn"] for e in eids])
     keys = append_lines(ctx, [(e, picked[e]) for e in eids])
     return [
@@ -219,7 +231,10 @@ def _replace_principal(ctx: GenContext, rng: np.random.Generator, rate: float, r
                        options: list[str], detail: str) -> list[Defect]:  # fmt: skip
     """Replace the principal with one of ``options`` where it fits the other codes."""
     lines = _principals(ctx).filter((pl.col("age") >= 18) & (pl.col("age") <= 90))
-    have = codes_of(ctx.tables["diagnoses"].filter(pl.col("seq") > 1))
+    lines, want = shortlist(ctx, rng, lines, rate)
+    ids = lines["encounter_id"].to_list()
+    dx = ctx.tables["diagnoses"].filter(pl.col("encounter_id").is_in(ids))
+    have = codes_of(dx.filter(pl.col("seq") > 1))
     picked: dict[str, str] = {}
 
     def ok(eid: str) -> bool:
@@ -229,7 +244,7 @@ def _replace_principal(ctx: GenContext, rng: np.random.Generator, rate: float, r
             return True
         return False
 
-    eids = pick_encounters(ctx, rng, lines, rate, ok)
+    eids = pick_encounters(ctx, rng, lines, rate, ok, want)
     set_codes(ctx, [(e, 1, picked[e]) for e in eids])
     mrn = mrn_of(lines)
     return [Defect(rule, "diagnoses", f"{e}:1", mrn[e], f"{picked[e]}: {detail}") for e in eids]
@@ -300,7 +315,12 @@ def excludes1_pair(ctx: GenContext, rate: float) -> list[Defect]:
     rng = ctx.rng("inject:COD-009")
     pairs = [p for p in EXCLUDES1_PAIRS if excludes1_related(*p)]
     lines = dx_lines(ctx).filter((pl.col("age") >= 18) & (pl.col("age") <= 90))
-    have = codes_of(ctx.tables["diagnoses"])
+    if advanced(ctx):  # only encounters already carrying one code of a pair
+        with_a = lines.filter(pl.col("code").is_in([a for a, _ in pairs]))["encounter_id"]
+        lines = lines.filter(pl.col("encounter_id").is_in(with_a.unique().to_list()))
+    lines, want = shortlist(ctx, rng, lines, rate)
+    ids = lines["encounter_id"].unique().to_list()
+    have = codes_of(ctx.tables["diagnoses"].filter(pl.col("encounter_id").is_in(ids)))
     plan: dict[str, list[str]] = {}
 
     def ok(eid: str) -> bool:
@@ -318,7 +338,7 @@ def excludes1_pair(ctx: GenContext, rate: float) -> list[Defect]:
                 return True
         return False
 
-    eids = pick_encounters(ctx, rng, lines, rate, ok)
+    eids = pick_encounters(ctx, rng, lines, rate, ok, want)
     dx = ctx.tables["diagnoses"].filter(pl.col("encounter_id").is_in(eids))
     firsts = append_lines(ctx, [(e, plan[e][0]) for e in eids])  # one pass per added column
     seconds = append_lines(ctx, [(e, plan[e][1]) for e in eids if len(plan[e]) == 2])
