@@ -94,7 +94,7 @@ def duplicate_clusters(ctx: GenContext, rate: float) -> list[Defect]:
 def overlays(ctx: GenContext, rate: float) -> list[Defect]:
     rng = ctx.rng("inject:MPI-010")
     enc = ctx.tables["encounters"]
-    pats = ctx.tables["patients"].select("mrn", "birth_date").unique("mrn", keep="first")
+    pats = ctx.tables["patients"].select("mrn", "birth_date").unique("mrn", keep="first", maintain_order=True)
     age = (
         enc.join(pats, on="mrn")
         .with_columns(
@@ -344,7 +344,7 @@ def plant_duplicates(pats: pl.DataFrame, chosen: list[str], rng: np.random.Gener
                      ) -> tuple[pl.DataFrame, list[tuple[list[str], str]]]:  # fmt: skip
     """``copies`` duplicate registrations for each chosen MRN; returns the new rows and,
     per person, (all MRNs of that person, what was changed)."""
-    originals = pats.filter(pl.col("mrn").is_in(chosen)).unique("mrn", keep="first").sort("mrn")
+    originals = pats.filter(pl.col("mrn").is_in(chosen)).unique("mrn", keep="first", maintain_order=True).sort("mrn")
     n = originals.height * copies
     place = pools.places(rng, n)
     homes = {
@@ -384,7 +384,7 @@ def reuse_mrns(pats: pl.DataFrame, chosen: list[str], rng: np.random.Generator, 
     advanced — the address keyed in another style."""
     rows = []
     for orig in (
-        pats.filter(pl.col("mrn").is_in(chosen)).unique("mrn", keep="first").iter_rows(named=True)
+        pats.filter(pl.col("mrn").is_in(chosen)).unique("mrn", keep="first", maintain_order=True).iter_rows(named=True)
     ):
         dup = dict(orig)
         if dup["registered_at"] is not None:
