@@ -81,7 +81,8 @@ def fits(new: list[str], existing: list[str]) -> bool:
 def append_lines(ctx: GenContext, rows: list[tuple[str, str]]) -> dict[str, str]:
     """Add (encounter_id, code) lines after each encounter's last seq; returns line keys."""
     dx = ctx.tables["diagnoses"]
-    top = dict(dx.group_by("encounter_id").agg(pl.col("seq").max()).iter_rows())
+    touched = dx.filter(pl.col("encounter_id").is_in(list({e for e, _ in rows})))
+    top = dict(touched.group_by("encounter_id").agg(pl.col("seq").max()).iter_rows())
     new, keys = [], {}
     for eid, code in rows:
         top[eid] = int(top.get(eid) or 0) + 1
@@ -91,7 +92,7 @@ def append_lines(ctx: GenContext, rows: list[tuple[str, str]]) -> dict[str, str]
         keys[eid] = f"{eid}:{top[eid]}"
     if new:
         add = pl.DataFrame(new, schema=dx.schema)
-        ctx.tables["diagnoses"] = pl.concat([dx, add]).sort("encounter_id", "seq")
+        ctx.tables["diagnoses"] = pl.concat([dx, add])  # appended lines go last, like late coding
     return keys
 
 
