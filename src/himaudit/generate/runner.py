@@ -43,6 +43,21 @@ class GenerateResult:
     # "(write files)" for the two later phases
     table_seconds: dict[str, float]
     inject_seconds: dict[str, float]  # per injector (rule id)
+    # peak resident set size (bytes, Linux VmHWM) reached by the end of each builder,
+    # injector and phase, in run order: where the run's peak memory comes from
+    peak_rss: dict[str, int] = dataclasses.field(default_factory=dict)
+
+
+def peak_rss_now() -> int:
+    """The process's peak resident set size so far (VmHWM), or 0 where /proc is absent."""
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
 
 
 def resolve_profile(profile: str | Profile, patients: int | None) -> Profile:
@@ -73,6 +88,7 @@ def run_injectors(ctx: GenContext) -> pl.DataFrame:
         t0 = time.perf_counter()
         found = INJECTORS[rule_id].fn(ctx, rate)
         ctx.meta.setdefault("inject_seconds", {})[rule_id] = time.perf_counter() - t0
+        ctx.meta.setdefault("peak_rss", {})["inject " + rule_id] = peak_rss_now()
         defects.extend(found)
     for table, df in list(ctx.tables.items()):
         if table in load_contract():
@@ -86,6 +102,7 @@ def run_injectors(ctx: GenContext) -> pl.DataFrame:
         if extra:
             rows = pl.concat([to_contract(table, e) for e in extra])
             ctx.extra[table] = [canonical_order(table, rows)]
+    ctx.meta.setdefault("peak_rss", {})["inject (canonical order)"] = peak_rss_now()
     return answer_key_frame(defects)
 
 
@@ -174,6 +191,7 @@ def generate(
                 else:
                     streamed[b.table] = _stream(writer, b.table, res, bar)
                 timings[b.table] = time.perf_counter() - tb
+                ctx.meta.setdefault("peak_rss", {})["build " + b.table] = peak_rss_now()
             bar.note("defects", "injecting defects")
             tb = time.perf_counter()
             answer = run_injectors(ctx)
@@ -183,6 +201,7 @@ def generate(
             tb = time.perf_counter()
             rows = _write_all(writer, ctx, streamed, answer, bar)
             timings["(write files)"] = time.perf_counter() - tb
+            ctx.meta.setdefault("peak_rss", {})["write files"] = peak_rss_now()
         files = writer.staged_files()
         notes: dict[str, Any] = {
             "tables_without_builder": sorted(
@@ -209,6 +228,7 @@ def generate(
         seconds=time.perf_counter() - t0,
         table_seconds=timings,
         inject_seconds=dict(ctx.meta.get("inject_seconds", {})),
+        peak_rss=dict(ctx.meta.get("peak_rss", {})),
     )
 
 

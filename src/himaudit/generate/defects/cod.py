@@ -32,23 +32,48 @@ def undot(code: str) -> str:
     return code.replace(".", "").strip().upper()
 
 
-def dx_lines(ctx: GenContext) -> pl.DataFrame:
-    """Diagnosis lines with the encounter's mrn, class, patient sex and age."""
-    enc = encounter_frame(ctx).select(
-        "encounter_id", "mrn", "encounter_class", "sex", "age", "admit_at"
+def enc_dx(ctx: GenContext) -> pl.DataFrame:
+    """One row per encounter that has diagnosis lines: mrn, class, patient sex and age,
+    admission and the principal code (seq 1; NULL if none), sorted by encounter id.
+
+    Computed once per run from the clean lines, so no injector joins the whole diagnoses
+    table again. It stays true for every *unclaimed* encounter (each COD injector claims the
+    encounters it changes), and injectors only ever sample unclaimed ones."""
+    if "cod:enc_dx" not in ctx.meta:
+        dx = ctx.tables["diagnoses"]
+        princ = dx.filter(pl.col("seq") == 1).unique("encounter_id", keep="first")
+        enc = encounter_frame(ctx).select(
+            "encounter_id", "mrn", "encounter_class", "sex", "age", "admit_at"
+        )
+        ctx.meta["cod:enc_dx"] = (
+            enc.join(dx.select("encounter_id"), on="encounter_id", how="semi")
+            .join(princ.select("encounter_id", principal="code"), on="encounter_id", how="left")
+            .sort("encounter_id")
+        )
+    return ctx.meta["cod:enc_dx"]
+
+
+def lines_of(ctx: GenContext, encounters: pl.DataFrame) -> pl.DataFrame:
+    """The current diagnosis lines of a few encounters, with their encounter columns."""
+    dx = ctx.tables["diagnoses"].filter(
+        pl.col("encounter_id").is_in(encounters["encounter_id"].implode())
     )
-    return ctx.tables["diagnoses"].join(enc, on="encounter_id", how="inner")
+    cols = [c for c in encounters.columns if c not in dx.columns or c == "encounter_id"]
+    return dx.join(encounters.select(cols), on="encounter_id", how="inner").sort(
+        "encounter_id", "seq"
+    )
 
 
-def shortlist(ctx: GenContext, rng: np.random.Generator, lines: pl.DataFrame, rate: float
-              ) -> tuple[pl.DataFrame, int]:  # fmt: skip
-    """A random sample of unclaimed encounters (a few times more than needed) and how many
-    defects to plant: the per-encounter checks then run on thousands, not millions."""
-    ids = lines.filter(~pl.col("encounter_id").is_in(list(ctx.claimed("encounters"))))
-    ids = ids["encounter_id"].unique().sort().to_numpy()
-    want = how_many(rate, len(ids))
-    sample = ids[rng.permutation(len(ids))[: want * 4 + 50]]
-    return lines.filter(pl.col("encounter_id").is_in(list(sample))), want
+def shortlist(ctx: GenContext, rng: np.random.Generator, frame: pl.DataFrame, rate: float,
+              factor: int = 4) -> tuple[pl.DataFrame, int]:  # fmt: skip
+    """A random sample of unclaimed encounters of ``frame`` (a few times more than needed)
+    and how many defects to plant: the per-encounter checks then run on thousands of rows,
+    not millions. ``frame`` has one row per encounter, sorted by encounter id."""
+    ids = frame.filter(~pl.col("encounter_id").is_in(list(ctx.claimed("encounters"))))
+    ids = ids.unique("encounter_id", keep="first", maintain_order=True)
+    want = how_many(rate, ids.height)
+    rows = np.sort(rng.permutation(ids.height)[: want * factor + 50])
+    return ids[rows], want
 
 
 def pick_encounters(ctx: GenContext, rng: np.random.Generator, frame: pl.DataFrame, rate: float,
@@ -102,8 +127,8 @@ def set_codes(ctx: GenContext, rows: list[tuple[str, int, str]]) -> None:
         update(ctx, "diagnoses", frame, ["encounter_id", "seq"])
 
 
-def mrn_of(lines: pl.DataFrame) -> dict[str, str]:
-    return dict(lines.select("encounter_id", "mrn").unique("encounter_id").iter_rows())
+def mrn_of(frame: pl.DataFrame) -> dict[str, str]:
+    return dict(frame.select("encounter_id", "mrn").unique("encounter_id").iter_rows())
 
 
 @injector("COD-001", tables=("diagnoses",))
@@ -111,13 +136,12 @@ def invalid_code(ctx: GenContext, rate: float) -> list[Defect]:
     """Basic: one character too many (E11.9 -> E11.99). Advanced: letter O for zero or
     letter I for one (I10 -> I1O), the typo a human reader misses."""
     rng = ctx.rng("inject:COD-001")
-    lines = dx_lines(ctx)
-    eids = pick_encounters(ctx, rng, lines, rate)
-    mrn, out, rows = mrn_of(lines), [], []
-    chosen = lines.filter(pl.col("encounter_id").is_in(eids)).sort("encounter_id", "seq")
+    short, want = shortlist(ctx, rng, enc_dx(ctx), rate)
+    eids = pick_encounters(ctx, rng, short, rate, want=want)
+    mrn, out, rows = mrn_of(short), [], []
+    chosen = lines_of(ctx, short.filter(pl.col("encounter_id").is_in(eids)))
     for eid, seq, code in (
-        chosen.unique("encounter_id", keep="last")
-        .sort("encounter_id")
+        chosen.unique("encounter_id", keep="last", maintain_order=True)
         .select("encounter_id", "seq", "code")
         .iter_rows()
     ):
@@ -144,12 +168,15 @@ def header_code(ctx: GenContext, rate: float) -> list[Defect]:
     import simple_icd_10_cm as icd
 
     rng = ctx.rng("inject:COD-002")
-    lines = dx_lines(ctx)
     long = 6 if advanced(ctx) else 4  # dotted length of the codes we truncate
-    cand = lines.filter(pl.col("code").str.len_chars() >= long)
-    eids = pick_encounters(ctx, rng, cand, rate)
-    chosen = cand.filter(pl.col("encounter_id").is_in(eids)).unique("encounter_id", keep="first")
-    mrn, out, rows = mrn_of(lines), [], []
+    short, want = shortlist(ctx, rng, enc_dx(ctx), rate, factor=12 if advanced(ctx) else 4)
+    cand = lines_of(ctx, short).filter(pl.col("code").str.len_chars() >= long)
+    has_long = set(cand["encounter_id"].to_list())
+    eids = pick_encounters(ctx, rng, short, rate, lambda e: e in has_long, want)
+    chosen = cand.filter(pl.col("encounter_id").is_in(eids)).unique(
+        "encounter_id", keep="first", maintain_order=True
+    )
+    mrn, out, rows = mrn_of(short), [], []
     for eid, seq, code in (
         chosen.sort("encounter_id").select("encounter_id", "seq", "code").iter_rows()
     ):
@@ -165,12 +192,8 @@ def _add_checked(ctx: GenContext, rng: np.random.Generator, rate: float, rule: s
     """Append a code (``new_code(row) -> code``) to unclaimed eligible encounters where it
     causes no Excludes1 pair or repeat; one Defect per added line."""
     lines, want = shortlist(ctx, rng, lines, rate)
-    have = codes_of(
-        ctx.tables["diagnoses"].filter(
-            pl.col("encounter_id").is_in(lines["encounter_id"].unique().to_list())
-        )
-    )
-    info = {r["encounter_id"]: r for r in lines.unique("encounter_id").iter_rows(named=True)}
+    have = codes_of(lines_of(ctx, lines.select("encounter_id")))
+    info = {r["encounter_id"]: r for r in lines.iter_rows(named=True)}
     picked: dict[str, str] = {}
 
     def ok(eid: str) -> bool:
@@ -191,7 +214,7 @@ def _add_checked(ctx: GenContext, rng: np.random.Generator, rate: float, rule: s
 @injector("COD-003", tables=("diagnoses",))
 def sex_conflict(ctx: GenContext, rate: float) -> list[Defect]:
     rng = ctx.rng("inject:COD-003")
-    lines = dx_lines(ctx).filter(
+    lines = enc_dx(ctx).filter(
         pl.col("sex").is_in(["F", "M"]) & (pl.col("age") >= 20) & (pl.col("age") <= 80)
     )
     lines = lines.filter(~pl.col("mrn").is_in(list(ctx.claimed("patients"))))
@@ -212,7 +235,7 @@ def sex_conflict(ctx: GenContext, rate: float) -> list[Defect]:
 @injector("COD-004", tables=("diagnoses",))
 def age_conflict(ctx: GenContext, rate: float) -> list[Defect]:
     rng = ctx.rng("inject:COD-004")
-    lines = dx_lines(ctx).filter(~pl.col("mrn").is_in(list(ctx.claimed("patients"))))
+    lines = enc_dx(ctx).filter(~pl.col("mrn").is_in(list(ctx.claimed("patients"))))
     if advanced(
         ctx
     ):  # just outside the range: an 18-year-old's child exam, a 14-year-old's adult exam
@@ -225,7 +248,7 @@ def age_conflict(ctx: GenContext, rate: float) -> list[Defect]:
 
 
 def _principals(ctx: GenContext) -> pl.DataFrame:
-    return dx_lines(ctx).filter(pl.col("seq") == 1)
+    return enc_dx(ctx).filter(pl.col("principal").is_not_null())
 
 
 def _replace_principal(ctx: GenContext, rng: np.random.Generator, rate: float, rule: str,
@@ -233,9 +256,7 @@ def _replace_principal(ctx: GenContext, rng: np.random.Generator, rate: float, r
     """Replace the principal with one of ``options`` where it fits the other codes."""
     lines = _principals(ctx).filter((pl.col("age") >= 18) & (pl.col("age") <= 90))
     lines, want = shortlist(ctx, rng, lines, rate)
-    ids = lines["encounter_id"].to_list()
-    dx = ctx.tables["diagnoses"].filter(pl.col("encounter_id").is_in(ids))
-    have = codes_of(dx.filter(pl.col("seq") > 1))
+    have = codes_of(lines_of(ctx, lines.select("encounter_id")).filter(pl.col("seq") > 1))
     picked: dict[str, str] = {}
 
     def ok(eid: str) -> bool:
@@ -270,9 +291,9 @@ def external_cause_principal(ctx: GenContext, rate: float) -> list[Defect]:
 @injector("COD-007", tables=("diagnoses",))
 def duplicate_principal(ctx: GenContext, rate: float) -> list[Defect]:
     rng = ctx.rng("inject:COD-007")
-    lines = _principals(ctx)
-    eids = pick_encounters(ctx, rng, lines, rate)
-    princ = dict(lines.select("encounter_id", "code").iter_rows())
+    lines, want = shortlist(ctx, rng, _principals(ctx), rate)
+    eids = pick_encounters(ctx, rng, lines, rate, want=want)
+    princ = dict(lines.select("encounter_id", "principal").iter_rows())
     # advanced: the repeat is written differently (no dot, lower case)
     fmt = (lambda c: undot(c).lower()) if advanced(ctx) else (lambda c: c)
     keys = append_lines(ctx, [(e, fmt(princ[e])) for e in eids])
@@ -283,8 +304,8 @@ def duplicate_principal(ctx: GenContext, rate: float) -> list[Defect]:
 @injector("COD-008", tables=("diagnoses",))
 def no_principal(ctx: GenContext, rate: float) -> list[Defect]:
     rng = ctx.rng("inject:COD-008")
-    lines = _principals(ctx)
-    eids = pick_encounters(ctx, rng, lines, rate)
+    lines, want = shortlist(ctx, rng, _principals(ctx), rate)
+    eids = pick_encounters(ctx, rng, lines, rate, want=want)
     dx = ctx.tables["diagnoses"]
     hit = pl.col("encounter_id").is_in(eids)
     # basic: numbering starts at 2; advanced: the principal was keyed as seq 0
@@ -315,13 +336,13 @@ def excludes1_pair(ctx: GenContext, rate: float) -> list[Defect]:
     pair spans an original and an added line) or both codes of a pair (basic)."""
     rng = ctx.rng("inject:COD-009")
     pairs = [p for p in EXCLUDES1_PAIRS if excludes1_related(*p)]
-    lines = dx_lines(ctx).filter((pl.col("age") >= 18) & (pl.col("age") <= 90))
+    lines = enc_dx(ctx).filter((pl.col("age") >= 18) & (pl.col("age") <= 90))
     if advanced(ctx):  # only encounters already carrying one code of a pair
-        with_a = lines.filter(pl.col("code").is_in([a for a, _ in pairs]))["encounter_id"]
-        lines = lines.filter(pl.col("encounter_id").is_in(with_a.unique().to_list()))
+        dx = ctx.tables["diagnoses"]
+        with_a = dx.filter(pl.col("code").is_in([a for a, _ in pairs])).select("encounter_id")
+        lines = lines.join(with_a, on="encounter_id", how="semi", maintain_order="left")
     lines, want = shortlist(ctx, rng, lines, rate)
-    ids = lines["encounter_id"].unique().to_list()
-    have = codes_of(ctx.tables["diagnoses"].filter(pl.col("encounter_id").is_in(ids)))
+    have = codes_of(lines_of(ctx, lines.select("encounter_id")))
     plan: dict[str, list[str]] = {}
 
     def ok(eid: str) -> bool:

@@ -42,9 +42,11 @@ def pick(ctx: GenContext, rng: np.random.Generator, frame: pl.DataFrame, rate: f
     frame = frame.unique(by, keep="first", maintain_order=True)
     if frame.height == 0:
         return frame
-    frame = frame[rng.permutation(frame.height)]
-    keys = ctx.claim("encounters", frame[by].head(how_many(rate, frame.height)).to_list())
-    return frame.filter(pl.col(by).is_in(keys))
+    # Gather only the chosen rows (in their original order), never the whole shuffled frame.
+    rows = np.sort(rng.permutation(frame.height)[: how_many(rate, frame.height)])
+    chosen = frame[rows]
+    ctx.claim("encounters", chosen[by].to_list())
+    return chosen
 
 
 def employed_through(ctx: GenContext, until: datetime) -> pl.Expr:
@@ -55,10 +57,32 @@ def employed_through(ctx: GenContext, until: datetime) -> pl.Expr:
 
 
 def update(ctx: GenContext, table: str, changes: pl.DataFrame, on: str | list[str]) -> None:
-    """Overwrite the given columns (NULLs included) of the rows matched on ``on``."""
-    base = ctx.tables[table]
+    """Overwrite the given columns (NULLs included) of the rows matched on ``on``.
+
+    Scales with the number of changes, not the table: the key columns alone are probed for
+    the matched row positions, and only the changed columns are rewritten (a scatter), so a
+    handful of defects on a 7M-row table costs milliseconds and no second copy of the table."""
+    ctx.tables[table] = update_frame(ctx.tables[table], changes, on)
+
+
+def update_frame(base: pl.DataFrame, changes: pl.DataFrame, on: str | list[str]) -> pl.DataFrame:
+    on = [on] if isinstance(on, str) else list(on)
+    if changes.height == 0:
+        return base
     changes = changes.with_columns(pl.col(c).cast(base.schema[c]) for c in changes.columns)
-    ctx.tables[table] = base.update(changes, on=on, how="left", include_nulls=True)
+    hit = (
+        base.select(on)
+        .with_row_index("_row")
+        .join(changes.select(on).with_row_index("_chg"), on=on, how="inner")
+    )
+    if hit.height == 0:
+        return base
+    rows, src = hit["_row"], hit["_chg"]
+    return base.with_columns(
+        base[c].clone().scatter(rows, changes[c].gather(src))
+        for c in changes.columns
+        if c not in on
+    )
 
 
 def set_notes(ctx: GenContext, ids: list[str], **values: object) -> None:

@@ -70,9 +70,11 @@ def unclaimed_sample(
     frame = frame.unique(by, keep="first", maintain_order=True)
     if frame.height == 0:
         return frame
-    frame = frame[rng.permutation(frame.height)]
-    keys = ctx.claim("encounters", frame[by].head(how_many(rate, frame.height)).to_list())
-    return frame.filter(pl.col(by).is_in(keys))
+    # Gather only the chosen rows (in their original order), never the whole shuffled frame.
+    rows = np.sort(rng.permutation(frame.height)[: how_many(rate, frame.height)])
+    chosen = frame[rows]
+    ctx.claim("encounters", chosen[by].to_list())
+    return chosen
 
 
 def new_visit(enc_id: str, mrn: str, admit: datetime, facility: Any = None) -> dict[str, Any]:

@@ -15,6 +15,7 @@ import numpy as np
 import polars as pl
 
 from himaudit.generate.context import Defect, GenContext
+from himaudit.generate.defects.doc import update_frame
 from himaudit.generate.registry import injector
 from himaudit.generate.tables.roi import (
     ELEMENTS,
@@ -43,10 +44,7 @@ def advanced(ctx: GenContext) -> bool:
 
 def update_rows(df: pl.DataFrame, key: str, changes: pl.DataFrame) -> pl.DataFrame:
     """Overwrite the given columns (NULLs included) on the rows whose key is in changes."""
-    changes = changes.select(
-        key, *[pl.col(c).cast(df.schema[c]) for c in changes.columns if c != key]
-    )
-    return df.update(changes, on=key, how="left", include_nulls=True)
+    return update_frame(df, changes, key)
 
 
 def _plain(ctx: GenContext) -> pl.DataFrame:
