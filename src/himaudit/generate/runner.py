@@ -26,6 +26,9 @@ from himaudit.generate.registry import BUILDERS, INJECTORS, build_order, discove
 from himaudit.generate.writer import DatasetWriter, TableSink, empty_table, to_contract
 
 ANSWER_KEY = "answer_key"
+# ctx.meta keys of per-run lookups (encounter frame, COD encounter index, access model) that
+# builders and injectors share; dropped once injection is over.
+CACHE_PREFIXES = ("_enc_", "cod:", "ret:", "acc:", "access:")
 
 
 @dataclass(frozen=True)
@@ -90,14 +93,12 @@ def run_injectors(ctx: GenContext) -> pl.DataFrame:
         ctx.meta.setdefault("inject_seconds", {})[rule_id] = time.perf_counter() - t0
         ctx.meta.setdefault("peak_rss", {})["inject " + rule_id] = peak_rss_now()
         defects.extend(found)
-    for table, df in list(ctx.tables.items()):
-        if table in load_contract():
-            df = to_contract(table, df)
-            # A table an injector rewrote is put in a canonical row order, so that the
-            # files stay byte-identical even if an injector's row order is not.
-            ctx.tables[table] = (
-                canonical_order(table, df) if built.get(table) != id(ctx.tables[table]) else df
-            )
+    # A table an injector rewrote is put in a canonical row order (see finish_table) — late,
+    # table by table as it is written, so only one sorted copy exists at a time.
+    ctx.meta["_rewritten"] = {t for t, df in ctx.tables.items() if built.get(t) != id(df)}
+    # Lookups cached for builders and injectors are not needed any more: free them first.
+    for key in [k for k in ctx.meta if k.startswith(CACHE_PREFIXES)]:
+        del ctx.meta[key]
     for table, extra in list(ctx.extra.items()):
         if extra:
             rows = pl.concat([to_contract(table, e) for e in extra])
@@ -106,11 +107,19 @@ def run_injectors(ctx: GenContext) -> pl.DataFrame:
     return answer_key_frame(defects)
 
 
+def finish_table(ctx: GenContext, table: str) -> pl.DataFrame:
+    """A built table in contract form; a table an injector rewrote is put in canonical order."""
+    df = to_contract(table, ctx.tables.get(table, empty_table(table)))
+    if table in ctx.meta.get("_rewritten", ()):
+        df = canonical_order(table, df)
+    return df
+
+
 def canonical_order(table: str, df: pl.DataFrame) -> pl.DataFrame:
-    """Rows sorted by the table's key, ties broken by every other column."""
-    key = list(load_contract()[table].key)
-    cols = key + [c for c in df.columns if c not in key]
-    return df.sort(cols, nulls_last=True, maintain_order=True)
+    """Rows sorted by the table's key; the sort is stable, so rows sharing a key (a planted
+    duplicate) keep the order the seeded injectors gave them. Sorting on the key alone, not
+    every column, keeps this step cheap on the 7M-row tables of the large profile."""
+    return df.sort(list(load_contract()[table].key), nulls_last=True, maintain_order=True)
 
 
 def answer_key_frame(defects: list[Defect]) -> pl.DataFrame:
@@ -152,6 +161,9 @@ def build_hospital(profile: str | Profile, seed: int, patients: int | None = Non
             chunks = [to_contract(b.table, c) for c in res]
             ctx.tables[b.table] = pl.concat(chunks) if chunks else empty_table(b.table)
     answer = run_injectors(ctx)
+    for table in list(ctx.tables):
+        if table in load_contract():
+            ctx.tables[table] = finish_table(ctx, table)
     for table, extra in ctx.extra.items():
         base = ctx.tables.get(table, empty_table(table))
         ctx.tables[table] = pl.concat([base, *(to_contract(table, e) for e in extra)])
@@ -257,7 +269,8 @@ def _write_all(
         extra = ctx.extra.get(table, [])
         sink = streamed.get(table) or writer.open(table)
         if table not in streamed:
-            sink.write(ctx.tables.get(table, empty_table(table)))
+            sink.write(finish_table(ctx, table))
+            ctx.tables.pop(table, None)  # written: release it before the next one is sorted
         for df in extra:
             sink.write(df)
         rows[table] = sink.close()

@@ -40,14 +40,21 @@ def how_many(rate: float, eligible: int) -> int:
 def fresh_ids(
     existing: pl.Series, prefix: str, width: int, n: int, rng: np.random.Generator
 ) -> list[str]:
-    """New ids in the dataset's format that collide with nothing already present."""
-    taken = set(existing.cast(pl.String).to_list())
+    """New ids in the dataset's format that collide with nothing already present.
+
+    Candidates are drawn in batches and checked against ``existing`` in one vectorised
+    probe (never a Python set of millions of ids)."""
+    existing = existing.cast(pl.String)
     out: list[str] = []
     while len(out) < n:
-        candidate = f"{prefix}9{int(rng.integers(0, 10 ** (width - 1))):0{width - 1}d}"
-        if candidate not in taken:
-            taken.add(candidate)
-            out.append(candidate)
+        draws = rng.integers(0, 10 ** (width - 1), size=2 * (n - len(out)) + 8)
+        cand = pl.Series([f"{prefix}9{int(x):0{width - 1}d}" for x in draws], dtype=pl.String)
+        cand = cand.filter(~cand.is_in(existing.implode()))
+        seen = set(out)
+        for c in cand.to_list():
+            if c not in seen and len(out) < n:
+                seen.add(c)
+                out.append(c)
     return out
 
 
@@ -93,7 +100,7 @@ def _patients(
     pats = pats.filter(~pl.col("mrn").is_in(list(ctx.claimed("patients"))))
     if pats.height == 0:
         return pats
-    pats = pats[rng.permutation(pats.height)].head(how_many(rate, pats.height))
+    pats = pats[rng.permutation(pats.height)[: how_many(rate, pats.height)]]
     ctx.claim("patients", pats["mrn"].to_list())
     return pats
 
@@ -125,14 +132,30 @@ def orphan_encounter(ctx: GenContext, rate: float) -> list[Defect]:
     )
 
 
+def _signed_progress(ctx: GenContext, cols: tuple[str, ...]) -> pl.DataFrame:
+    """note_id and encounter_id (plus ``cols``) of clean signed progress notes, in table
+    order: narrow, so sampling never shuffles millions of wide rows."""
+    return (
+        ctx.tables["notes"]
+        .filter((pl.col("note_type") == "progress") & (pl.col("status") == "signed"))
+        .select("note_id", "encounter_id", *cols)
+    )
+
+
+def _full_notes(ctx: GenContext, chosen: pl.DataFrame) -> pl.DataFrame:
+    """Whole note rows of the chosen notes (in the chosen order) plus chosen's extra columns."""
+    notes = ctx.tables["notes"].filter(pl.col("note_id").is_in(chosen["note_id"].implode()))
+    extra = [c for c in chosen.columns if c not in notes.columns]
+    return chosen.select("note_id", *extra).join(notes, on="note_id", maintain_order="left")
+
+
 @injector("DQ-011", tables=("notes",))
 def orphan_note(ctx: GenContext, rate: float) -> list[Defect]:
     """A copy of a clean, signed progress note filed under an encounter that does not exist."""
     rng = ctx.rng("inject:DQ-011")
-    notes = ctx.tables["notes"].filter(
-        (pl.col("note_type") == "progress") & (pl.col("status") == "signed")
+    chosen = _full_notes(
+        ctx, unclaimed_sample(ctx, rng, _signed_progress(ctx, ()), rate, "encounter_id")
     )
-    chosen = unclaimed_sample(ctx, rng, notes, rate, "encounter_id")
     note_ids = fresh_ids(ctx.tables["notes"]["note_id"], "N", 10, chosen.height, rng)
     enc_ids = fresh_ids(ctx.tables["encounters"]["encounter_id"], "E", 9, chosen.height, rng)
     rows, defects = [], []
@@ -199,12 +222,16 @@ def discharge_before_admit(ctx: GenContext, rate: float) -> list[Defect]:
     COD's procedure-window rule is not disturbed)."""
     rng = ctx.rng("inject:DQ-030")
     enc = ctx.tables["encounters"]
-    with_proc = ctx.tables.get("procedures", pl.DataFrame({"encounter_id": []}))["encounter_id"]
+    with_proc = ctx.tables.get("procedures", pl.DataFrame({"encounter_id": []}))
     short = enc.filter(
         pl.col("encounter_class").is_in(["outpatient", "ambulatory", "emergency"])
         & pl.col("discharge_at").is_not_null()
         & (pl.col("discharge_at") - pl.col("admit_at") < D)
-        & ~pl.col("encounter_id").is_in(with_proc.to_list())
+    ).join(
+        with_proc.select(pl.col("encounter_id").cast(pl.String)),
+        on="encounter_id",
+        how="anti",
+        maintain_order="left",
     )
     chosen = unclaimed_sample(ctx, rng, short, rate, "encounter_id")
     gap = timedelta(minutes=1) if advanced(ctx) else 2 * H
@@ -263,8 +290,7 @@ def misfiled_note(ctx: GenContext, rate: float) -> list[Defect]:
     enc = ctx.tables["encounters"].select("encounter_id", "discharge_at")
     users = ctx.tables["users"].select(pl.col("user_id").alias("author_id"), "terminated_at")
     notes = (
-        ctx.tables["notes"]
-        .filter((pl.col("note_type") == "progress") & (pl.col("status") == "signed"))
+        _signed_progress(ctx, ("author_id",))
         .join(enc, on="encounter_id")
         .join(users, on="author_id", how="left")
         .filter(pl.col("discharge_at").is_not_null())
@@ -275,6 +301,7 @@ def misfiled_note(ctx: GenContext, rate: float) -> list[Defect]:
         )
     )
     chosen = unclaimed_sample(ctx, rng, notes, rate, "encounter_id")
+    chosen = _full_notes(ctx, chosen.select("note_id", "_created"))
     note_ids = fresh_ids(ctx.tables["notes"]["note_id"], "N", 10, chosen.height, rng)
     cols = ctx.tables["notes"].columns
     rows, defects = [], []

@@ -21,6 +21,7 @@ import numpy as np
 import polars as pl
 
 from himaudit.generate.context import Defect, GenContext
+from himaudit.generate.defects.doc import update_frame
 from himaudit.generate.pools import phones
 from himaudit.generate.registry import injector
 
@@ -33,8 +34,13 @@ def _eligible(ctx: GenContext, rng: np.random.Generator, n: int) -> list[str]:
     """Random unclaimed MRNs (a patient gets at most one MPI defect)."""
     mrns = ctx.tables["patients"]["mrn"].unique().sort().to_numpy()
     taken = ctx.claimed("patients")
-    pool = [m for m in rng.permutation(mrns) if m not in taken]
-    return ctx.claim("patients", pool[:n])
+    pool: list[str] = []
+    for m in rng.permutation(mrns):  # stop at n: never walk the whole MPI in Python
+        if len(pool) >= n:
+            break
+        if m not in taken:
+            pool.append(m)
+    return ctx.claim("patients", pool)
 
 
 def _advanced(ctx: GenContext) -> bool:
@@ -94,7 +100,11 @@ def duplicate_clusters(ctx: GenContext, rate: float) -> list[Defect]:
 def overlays(ctx: GenContext, rate: float) -> list[Defect]:
     rng = ctx.rng("inject:MPI-010")
     enc = ctx.tables["encounters"]
-    pats = ctx.tables["patients"].select("mrn", "birth_date").unique("mrn", keep="first", maintain_order=True)
+    pats = (
+        ctx.tables["patients"]
+        .select("mrn", "birth_date")
+        .unique("mrn", keep="first", maintain_order=True)
+    )
     age = (
         enc.join(pats, on="mrn")
         .with_columns(
@@ -104,7 +114,13 @@ def overlays(ctx: GenContext, rate: float) -> list[Defect]:
         )
         .filter(pl.col("age").is_between(25, 45) & pl.col("reg_birth_date").is_not_null())
     )
-    candidates = sorted(set(age["mrn"].to_list()) - ctx.claimed("patients"))
+    candidates = (
+        age.select("mrn")
+        .unique()
+        .filter(~pl.col("mrn").is_in(list(ctx.claimed("patients"))))
+        .sort("mrn")["mrn"]
+        .to_numpy()
+    )
     n = _count(rate, ctx.tables["patients"].height)
     chosen = ctx.claim("patients", list(rng.permutation(candidates)[:n]))
     adv = _advanced(ctx)
@@ -123,17 +139,15 @@ def overlays(ctx: GenContext, rate: float) -> list[Defect]:
         {"encounter_id": list(shift_days), "shift": list(shift_days.values())},
         schema={"encounter_id": pl.String, "shift": pl.Int64},
     )
-    enc = (
-        enc.join(shift, on="encounter_id", how="left")
-        .with_columns(
-            pl.when(pl.col("shift").is_not_null())
-            .then(pl.col("reg_birth_date") + pl.duration(days=pl.col("shift")))
-            .otherwise(pl.col("reg_birth_date"))
-            .alias("reg_birth_date")
+    moved = (
+        enc.select("encounter_id", "reg_birth_date")
+        .join(shift, on="encounter_id", how="inner")
+        .select(
+            "encounter_id",
+            (pl.col("reg_birth_date") + pl.duration(days=pl.col("shift"))).alias("reg_birth_date"),
         )
-        .drop("shift")
     )
-    ctx.tables["encounters"] = enc
+    ctx.tables["encounters"] = update_frame(enc, moved, "encounter_id")
     return [
         Defect("MPI-010", "patients", m, m, f"encounter {e} registered with another birth date")
         for m, e in zip(picks["mrn"].to_list(), picks["encounter_id"].to_list(), strict=True)
@@ -344,7 +358,11 @@ def plant_duplicates(pats: pl.DataFrame, chosen: list[str], rng: np.random.Gener
                      ) -> tuple[pl.DataFrame, list[tuple[list[str], str]]]:  # fmt: skip
     """``copies`` duplicate registrations for each chosen MRN; returns the new rows and,
     per person, (all MRNs of that person, what was changed)."""
-    originals = pats.filter(pl.col("mrn").is_in(chosen)).unique("mrn", keep="first", maintain_order=True).sort("mrn")
+    originals = (
+        pats.filter(pl.col("mrn").is_in(chosen))
+        .unique("mrn", keep="first", maintain_order=True)
+        .sort("mrn")
+    )
     n = originals.height * copies
     place = pools.places(rng, n)
     homes = {
@@ -384,7 +402,9 @@ def reuse_mrns(pats: pl.DataFrame, chosen: list[str], rng: np.random.Generator, 
     advanced — the address keyed in another style."""
     rows = []
     for orig in (
-        pats.filter(pl.col("mrn").is_in(chosen)).unique("mrn", keep="first", maintain_order=True).iter_rows(named=True)
+        pats.filter(pl.col("mrn").is_in(chosen))
+        .unique("mrn", keep="first", maintain_order=True)
+        .iter_rows(named=True)
     ):
         dup = dict(orig)
         if dup["registered_at"] is not None:
