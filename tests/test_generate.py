@@ -41,6 +41,34 @@ def test_same_seed_gives_byte_identical_files(tmp_path: Path, fmt: str) -> None:
     assert _files(c.out)[f"patients.{fmt}"] != fa[f"patients.{fmt}"]
 
 
+_CHILD = (
+    "import sys; from himaudit.generate.runner import generate; "
+    "generate(sys.argv[1], profile='training-advanced', seed=7, patients=int(sys.argv[2]), "
+    "progress=False)"
+)
+
+
+def test_two_processes_give_byte_identical_files(tmp_path: Path) -> None:
+    """Same seed in two separate interpreters, with different string-hash seeds, so neither
+    a warm in-process cache nor Python set/dict iteration order can make the runs agree."""
+    import hashlib
+    import os
+    import subprocess
+    import sys
+
+    digests = []
+    for name, hash_seed in (("a", "1"), ("b", "2")):
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+        out = tmp_path / name
+        subprocess.run(
+            [sys.executable, "-c", _CHILD, str(out), str(SMALL * 2)], env=env, check=True
+        )
+        digests.append({n: hashlib.sha256(b).hexdigest() for n, b in _files(out).items()})
+    assert sorted(digests[0]) == sorted(digests[1])
+    for name in sorted(digests[0], key=lambda n: n == "manifest.json"):
+        assert digests[0][name] == digests[1][name], f"{name} differs between two processes"
+
+
 def test_parquet_matches_the_contract_and_the_manifest(tmp_path: Path) -> None:
     res = generate(tmp_path, profile="demo", seed=3, patients=SMALL, progress=False)
     manifest = json.loads((tmp_path / "manifest.json").read_text())
