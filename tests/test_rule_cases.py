@@ -18,6 +18,7 @@ import pytest
 import yaml
 
 from himaudit.load.warehouse import init_warehouse
+from himaudit.scan.derived import create_views
 from himaudit.scan.registry import list_rules
 from himaudit.scan.rule import Rule
 from himaudit.scan.runner import run_rule
@@ -51,6 +52,7 @@ def rules() -> dict[str, Rule]:
 def warehouse() -> Iterator[duckdb.DuckDBPyConnection]:
     con = duckdb.connect()
     init_warehouse(con)
+    create_views(con)  # as the engine does; run_rule re-creates the ones a rule reads
     yield con
     con.close()
 

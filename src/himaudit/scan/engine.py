@@ -21,6 +21,7 @@ from himaudit.contract import canonical_tables
 from himaudit.errors import ExitCode, InputError
 from himaudit.scan import history, prepare
 from himaudit.scan.config import ScanConfig, check_severity, load_config, parse_formats
+from himaudit.scan.derived import create_views
 from himaudit.scan.outputs import write_findings, write_json
 from himaudit.scan.registry import list_rules, ruleset_version, select_rules
 from himaudit.scan.rule import SEVERITIES, Rule
@@ -119,6 +120,7 @@ def scan(
     results: list[dict[str, Any]] = []
     figures: dict[str, Any] = {}
     try:
+        create_views(con)  # warehouse/derived/*.sql, before any rule (Python rules read them too)
         for rule in selected:
             row, params = _run_one(con, rule, run_id, run_as_of, cfg, supplied, gx_outcomes)
             history.insert_rule_result(con, {k: v for k, v in row.items() if k != "title"})

@@ -18,6 +18,7 @@ import yaml
 from himaudit.contract import load_contract
 from himaudit.errors import UsageError
 from himaudit.paths import warehouse_dir
+from himaudit.scan.derived import DerivedView, creation_order, derived_views, referenced_views
 from himaudit.scan.rule import (
     HEADER_FORM,
     RULE_ID_RE,
@@ -168,5 +169,13 @@ def ruleset_version(rules: Sequence[Rule]) -> str:
         h.update(repr(sorted(r.catalogue_row().items())).encode())
         h.update((r.sql or "").encode())
         h.update((r.summary_sql or "").encode())
+        for view in reads_views(r):  # a changed derived view changes the rules that read it
+            h.update(view.sql.encode())
         h.update(repr(r.expectation).encode())
     return h.hexdigest()[:16]
+
+
+def reads_views(rule: Rule) -> list[DerivedView]:
+    """The derived views (warehouse/derived) a SQL rule or its summary reads, with theirs."""
+    names = referenced_views(f"{rule.sql or ''}\n{rule.summary_sql or ''}")
+    return creation_order(derived_views(), names) if names else []

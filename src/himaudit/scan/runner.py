@@ -14,6 +14,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from himaudit.errors import UsageError
+from himaudit.scan.derived import ensure_views
 from himaudit.scan.rule import Rule
 
 if TYPE_CHECKING:
@@ -106,6 +107,7 @@ def run_rule(
     params = rule_params(rule, as_of, thresholds)
     if rule.kind == "sql":
         assert rule.sql is not None
+        ensure_views(con, rule.sql)  # derived.<name> views the rule reads (warehouse/derived)
         # The caller's connection, not a cursor: a cursor is a separate DuckDB connection and
         # would not see rows the case harness inserted inside its (rolled-back) transaction.
         rel = con.sql(rule.sql, params=bind_sql(rule.sql, params, rule.id))
@@ -127,6 +129,7 @@ def run_summary(
     if rule.summary is not None:
         return dict(rule.summary(con, dict(params)) or {})
     if rule.summary_sql:
+        ensure_views(con, rule.summary_sql)
         res = con.execute(rule.summary_sql, bind_sql(rule.summary_sql, params, rule.id))
         cols = [d[0] for d in res.description]
         rows = res.fetchall()

@@ -2,8 +2,9 @@
 or depend on the wall clock). Parses with SQLGlot's DuckDB dialect and walks the tree, so a
 forbidden idiom inside a string literal or comment is never a false alarm.
 
-Used by ``tests/test_sql_lint.py`` over every registered SQL rule; rule authors can run
-``python -m himaudit.scan.sql_lint warehouse/checks/doc/DOC-001.sql``.
+Used by ``tests/test_sql_lint.py`` over every registered SQL rule and by
+``tests/test_derived.py`` over every ``warehouse/derived/*.sql`` view; rule authors can run
+``python -m himaudit.scan.sql_lint warehouse/checks/doc/DOC-001.sql warehouse/derived/*.sql``.
 """
 
 from __future__ import annotations
@@ -128,8 +129,13 @@ def main(argv: list[str] | None = None) -> int:
 
     bad = 0
     for arg in argv if argv is not None else sys.argv[1:]:
-        rule = parse_sql_rule(Path(arg))
-        for problem in lint_sql(rule.sql or "", rule.id):
+        path = Path(arg)
+        if path.parent.name == "derived":  # warehouse/derived/<view>.sql: no header, no id
+            sql, rule_id = path.read_text(encoding="utf-8"), ""
+        else:
+            rule = parse_sql_rule(path)
+            sql, rule_id = rule.sql or "", rule.id
+        for problem in lint_sql(sql, rule_id):
             print(f"{arg}: {problem}")
             bad += 1
     return 1 if bad else 0
