@@ -7,12 +7,13 @@ baseline is three-fold so that naturally busy roles and busy days are not flagge
   clinicians have bursty days, so a median alone would flag ordinary ED shifts), and at
   least ``min_excess`` patients above their median day;
 * the role peers' ``peer_quantile`` of user-days over the window;
-* the role peers' ``peer_quantile`` on *that same day*, when at least ``min_day_peers`` of
-  them worked it. Hospital volume moves: a Monday admission peak, a flu season, a census
+* ``day_factor`` × the role peers' ``day_quantile`` on *that same day*, when at least
+  ``min_day_peers`` of them worked it (a lower quantile than the window's, so that two
+  snoopers on the same day do not hide each other). Hospital volume moves: a Monday admission peak, a flu season, a census
   that grows over the year lift every clinician's count on the same days. A real spike is
   one user far above colleagues who worked the same day; a busy hospital day is everyone.
-  (On large clean data, 107 physicians/residents were flagged on the busiest days of the
-  year without this baseline, 3 with it.) Small sites with few peers per day fall back to
+  (On the large profile, 107 physicians/residents were flagged on the busiest days of the
+  year without this baseline.) Small sites with few peers per day fall back to
   the window-wide peer quantile.
 
 Like a monitoring team's periodic review, only the user-days of the trailing ``lookback_days``
@@ -46,7 +47,9 @@ META: dict[str, Any] = {
         "peer_quantile": 0.99,
         "min_excess": 15,
         "min_days": 10,
-        "min_day_peers": 20,
+        "day_quantile": 0.9,
+        "day_factor": 3.0,
+        "min_day_peers": 10,
         "lookback_days": 365,
     },
     "description": (
@@ -81,7 +84,7 @@ WITH pairs AS (
 ), judged AS (
     SELECT * FROM days WHERE day >= CAST($as_of - $lookback_days * INTERVAL 1 DAY AS DATE)
 ), day_peer AS (
-    SELECT peer_role, day, quantile_cont(patients, $peer_quantile) AS day_q, count(*) AS peers
+    SELECT peer_role, day, quantile_cont(patients, $day_quantile) AS day_q, count(*) AS peers
     FROM judged GROUP BY peer_role, day
 ), flagged AS (
     SELECT d.user_id, d.day, d.role, d.patients, o.own_median, o.own_high, o.days,
@@ -93,7 +96,7 @@ WITH pairs AS (
     WHERE d.patients >= $own_factor * o.own_high
       AND d.patients >= $peer_factor * p.peer_q
       AND d.patients >= o.own_median + $min_excess
-      AND (q.peers < $min_day_peers OR d.patients >= $peer_factor * q.day_q)
+      AND (q.peers < $min_day_peers OR d.patients >= $day_factor * q.day_q)
 ), detail AS (
     -- evidence for the few flagged user-days only
     SELECT f.user_id, f.day, count(*) AS events, min(a.accessed_at) AS first_at,
@@ -126,5 +129,5 @@ ORDER BY record_key
 def run(con: duckdb.DuckDBPyConnection, params: dict[str, Any]) -> pa.Table:
     """Findings for user-days with a spike of distinct patients (see module docstring)."""
     names = ("own_factor", "own_quantile", "peer_factor", "peer_quantile", "min_excess")
-    names += ("min_days", "min_day_peers", "lookback_days", "as_of")
+    names += ("min_days", "day_quantile", "day_factor", "min_day_peers", "lookback_days", "as_of")
     return con.sql(_SQL, params={k: params[k] for k in names}).to_arrow_table()
