@@ -102,6 +102,14 @@ def main() -> None:
         print(f"{table:<20}{shown:>14}{secs:>10.2f}{rate:>14}")
     slow = sorted(res.inject_seconds.items(), key=lambda kv: -kv[1])[:6]
     print("slowest injectors: " + ", ".join(f"{r} {t:.2f} s" for r, t in slow))
+    # Where the peak comes from: the steps that raised the high-water mark the most.
+    steps, prev, rises = list(res.peak_rss.items()), 0, []
+    for step, hwm in steps:
+        rises.append((hwm - prev, step, hwm))
+        prev = max(prev, hwm)
+    top = sorted(rises, reverse=True)[:6]
+    print("peak RSS rises: " + ", ".join(f"{s} +{d / 1e9:.2f} (to {h / 1e9:.2f}) GB"
+                                         for d, s, h in top if d > 0))  # fmt: skip
     total_rows = sum(v for k, v in res.rows.items() if k != "answer_key")
     print(f"{'TOTAL':<20}{total_rows:>14,}{res.seconds:>10.2f}{total_rows / res.seconds:>14,.0f}")
     print(f"answer_key rows {res.rows['answer_key']:,}; files {size / 1e9:.2f} GB")
