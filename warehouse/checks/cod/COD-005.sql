@@ -14,16 +14,11 @@ description: >
   classified elsewhere"; ref.icd_manifestation, parsed from simple-icd-10-cm notes).
 ---*/
 SELECT d.encounter_id || ':' || CAST(d.seq AS VARCHAR) AS record_key,
-       e.mrn,
+       d.mrn,
        NULL AS user_id,
        'Principal diagnosis ' || d.code || ' is a manifestation code: code the underlying disease first' AS message,
        to_json(struct_pack(code := d.code, description := c.description)) AS evidence
-FROM (
-    SELECT encounter_id, seq, code, upper(regexp_replace(code, '[^A-Za-z0-9]', '', 'g')) AS norm
-    FROM diagnoses
-    WHERE seq = 1 AND code IS NOT NULL
-) d
-JOIN ref.icd_manifestation m ON m.code = d.norm
-LEFT JOIN ref.icd10cm c ON c.code = d.norm
-LEFT JOIN (SELECT encounter_id, min(mrn) AS mrn FROM encounters GROUP BY encounter_id) e
-       ON e.encounter_id = d.encounter_id
+FROM derived.diagnosis_lines d  -- normalised code + the encounter's MRN
+JOIN ref.icd_manifestation m ON m.code = d.code_norm
+LEFT JOIN ref.icd10cm c ON c.code = d.code_norm
+WHERE d.seq = 1 AND d.code IS NOT NULL

@@ -13,16 +13,11 @@ description: >
   V00-Y99), which describes how an injury happened, never why the patient was treated.
 ---*/
 SELECT d.encounter_id || ':' || CAST(d.seq AS VARCHAR) AS record_key,
-       e.mrn,
+       d.mrn,
        NULL AS user_id,
        'Principal diagnosis ' || d.code || ' is an external-cause code: sequence the injury first' AS message,
        to_json(struct_pack(code := d.code, description := c.description)) AS evidence
-FROM (
-    SELECT encounter_id, seq, code, upper(regexp_replace(code, '[^A-Za-z0-9]', '', 'g')) AS norm
-    FROM diagnoses
-    WHERE seq = 1 AND code IS NOT NULL
-) d
-JOIN ref.icd10cm c ON c.code = d.norm
-LEFT JOIN (SELECT encounter_id, min(mrn) AS mrn FROM encounters GROUP BY encounter_id) e
-       ON e.encounter_id = d.encounter_id
-WHERE substr(d.norm, 1, 1) IN ('V', 'W', 'X', 'Y')
+FROM derived.diagnosis_lines d  -- normalised code + the encounter's MRN
+JOIN ref.icd10cm c ON c.code = d.code_norm
+WHERE d.seq = 1 AND d.code IS NOT NULL
+  AND substr(d.code_norm, 1, 1) IN ('V', 'W', 'X', 'Y')

@@ -13,15 +13,19 @@ description: >
   authorization was signed, after its expiration date, or at or after its revocation.
 ---*/
 WITH checked AS (
+    -- derived.released_disclosures: released, with the cited authorization if on file
     SELECT d.disclosure_id, d.mrn, d.requester_type, d.purpose, d.categories,
-           d.requested_at, d.released_at, a.authorization_id, a.signed_at, a.expires_at,
-           a.revoked_at,
-           a.signed_at IS NOT NULL AND d.released_at < a.signed_at AS before_signature,
-           a.expires_at IS NOT NULL AND d.released_at > a.expires_at AS after_expiry,
-           a.revoked_at IS NOT NULL AND d.released_at >= a.revoked_at AS after_revocation
-    FROM disclosures d
-    JOIN authorizations a ON a.authorization_id = d.authorization_id AND a.mrn = d.mrn
-    WHERE d.released_at IS NOT NULL
+           d.requested_at, d.released_at, d.authorization_id,
+           d.authorization_signed_at AS signed_at, d.authorization_expires_at AS expires_at,
+           d.authorization_revoked_at AS revoked_at,
+           d.authorization_signed_at IS NOT NULL AND d.released_at < d.authorization_signed_at
+             AS before_signature,
+           d.authorization_expires_at IS NOT NULL AND d.released_at > d.authorization_expires_at
+             AS after_expiry,
+           d.authorization_revoked_at IS NOT NULL AND d.released_at >= d.authorization_revoked_at
+             AS after_revocation
+    FROM derived.released_disclosures d
+    WHERE d.authorization_on_file
 )
 SELECT c.disclosure_id AS record_key,
        c.mrn,

@@ -17,11 +17,11 @@ description: >
   scope does not list.
 ---*/
 WITH authorized AS (
+    -- derived.released_disclosures: released, with the cited authorization if on file
     SELECT d.disclosure_id, d.mrn, d.requester_type, d.purpose, d.categories,
-           d.requested_at, d.released_at, a.authorization_id, a.scope
-    FROM disclosures d
-    JOIN authorizations a ON a.authorization_id = d.authorization_id AND a.mrn = d.mrn
-    WHERE d.released_at IS NOT NULL
+           d.requested_at, d.released_at, d.authorization_id, d.authorized_scope AS scope
+    FROM derived.released_disclosures d
+    WHERE d.authorization_on_file
       AND NOT (d.requester_type IS NOT NULL
                AND concat(',', regexp_replace(lower($exempt_requester_types), '\s+', '', 'g'), ',')
                    LIKE concat('%,', lower(trim(d.requester_type)), ',%'))

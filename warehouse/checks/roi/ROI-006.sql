@@ -21,8 +21,8 @@ SELECT d.disclosure_id AS record_key,
        NULL AS user_id,
        'Disclosure ' || d.disclosure_id || ' to ' || coalesce(d.requester_type, 'unknown requester')
          || ' released Part 2 substance-use records '
-         || CASE WHEN a.authorization_id IS NULL THEN 'without any consent of this patient'
-                 ELSE 'under authorization ' || a.authorization_id
+         || CASE WHEN NOT d.authorization_on_file THEN 'without any consent of this patient'
+                 ELSE 'under authorization ' || d.authorization_id
                       || ', which is not a Part 2 consent' END AS message,
        to_json(struct_pack(
          requester_type := d.requester_type,
@@ -30,16 +30,13 @@ SELECT d.disclosure_id AS record_key,
          released_at := d.released_at,
          categories_released := d.categories,
          authorization_id := d.authorization_id,
-         authorization_on_file := a.authorization_id IS NOT NULL,
-         covers_part2 := a.covers_part2,
-         authorized_scope := a.scope
+         authorization_on_file := d.authorization_on_file,
+         covers_part2 := d.covers_part2,
+         authorized_scope := d.authorized_scope
        )) AS evidence
-FROM disclosures d
-LEFT JOIN authorizations a ON a.authorization_id = d.authorization_id AND a.mrn = d.mrn
-WHERE d.released_at IS NOT NULL
-  AND concat(';', regexp_replace(lower(d.categories), '\s+', '', 'g'), ';')
-      LIKE concat('%;', lower($category), ';%')
-  AND a.covers_part2 IS NOT TRUE
+FROM derived.released_disclosures d  -- released, with the cited authorization if on file
+WHERE d.category_list LIKE concat('%;', lower($category), ';%')
+  AND d.covers_part2 IS NOT TRUE
   AND NOT (d.requester_type IS NOT NULL
            AND concat(',', regexp_replace(lower($exempt_requester_types), '\s+', '', 'g'), ',')
                LIKE concat('%,', lower(trim(d.requester_type)), ',%'))
