@@ -49,8 +49,8 @@ def fresh_ids(
     while len(out) < n:
         draws = rng.integers(0, 10 ** (width - 1), size=2 * (n - len(out)) + 8)
         cand = pl.Series([f"{prefix}9{int(x):0{width - 1}d}" for x in draws], dtype=pl.String)
-        cand = cand.filter(~cand.is_in(existing.implode()))
-        seen = set(out)
+        # Probe the big column against the few candidates (hashing the small side).
+        seen = set(out) | set(existing.filter(existing.is_in(cand.implode())).to_list())
         for c in cand.to_list():
             if c not in seen and len(out) < n:
                 seen.add(c)
