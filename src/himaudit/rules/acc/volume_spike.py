@@ -6,20 +6,20 @@ baseline is three-fold so that naturally busy roles and busy days are not flagge
 * the user's own busy day (``own_quantile`` of their distinct patients per active day —
   clinicians have bursty days, so a median alone would flag ordinary ED shifts), and at
   least ``min_excess`` patients above their median day;
-* the role peers' ``peer_quantile`` of user-days over the window;
+* the role peers' busy days: ``peer_quantile`` over the peers' own busy days, one value per
+  peer, so that a spike or two cannot lift the baseline (on a small site a role has a few
+  dozen user-days a year and a quantile over them is the spike itself);
 * ``day_factor`` × the role peers' ``day_quantile`` on *that same day*, when at least
-  ``min_day_peers`` of them worked it (a lower quantile than the window's, so that two
-  snoopers on the same day do not hide each other). Hospital volume moves: a Monday admission peak, a flu season, a census
-  that grows over the year lift every clinician's count on the same days. A real spike is
-  one user far above colleagues who worked the same day; a busy hospital day is everyone.
-  (On the large profile, 107 physicians/residents were flagged on the busiest days of the
-  year without this baseline.) Small sites with few peers per day fall back to
-  the window-wide peer quantile.
+  ``min_day_peers`` of them worked it. Hospital volume moves: a Monday admission peak, a
+  flu season, a census growing through the year lift every clinician's count on the same
+  days. A real spike is one user far above colleagues who worked the same day; a busy
+  hospital day is everyone. (On the large profile, 107 physicians/residents were flagged on
+  the busiest days of the year without this baseline; 2 users with it.) The quantile is
+  lower than the peers' so that two snoopers on one day do not hide each other.
 
-Like a monitoring team's periodic review, only the user-days of the trailing ``lookback_days``
-before as_of (default 365) are judged; the own and role baselines are learned from the whole
-history before as_of (a small site's year holds too few user-days for a role quantile that
-a single spike cannot move). Users with fewer than ``min_days`` active days are not judged.
+Like a monitoring team's periodic review, the rule learns from and judges only the trailing
+``lookback_days`` before as_of (default 365); users with fewer than ``min_days`` active days
+in it are not judged. The cost stays that of one year of log, however many years are kept.
 """
 
 from __future__ import annotations
@@ -54,19 +54,19 @@ META: dict[str, Any] = {
     },
     "description": (
         "A user-day on which the user opened far more distinct patients' charts than their own "
-        "usual busy day and than nearly all role peers, "
-        "over their history and on that same day. Only user-days of the lookback_days before "
-        "as_of are judged."
+        "usual busy day and than nearly all role peers' busy days and colleagues on that same "
+        "day. Only the lookback_days before as_of are learned from and judged."
     ),
 }
 
 _SQL = """
 WITH pairs AS (
-    -- distinct (user, day, patient) first, keys only: a two-level count is much cheaper
-    -- than count(DISTINCT) over tens of millions of events
+    -- distinct (user, day, patient) first, keys only: a two-level count is cheaper than
+    -- count(DISTINCT)
     SELECT DISTINCT user_id, CAST(accessed_at AS DATE) AS day, mrn
     FROM access_log
-    WHERE accessed_at < $as_of AND user_id IS NOT NULL
+    WHERE accessed_at >= $as_of - $lookback_days * INTERVAL 1 DAY AND accessed_at < $as_of
+      AND user_id IS NOT NULL
 ), daily AS (
     SELECT user_id, day, count(*) AS patients FROM pairs GROUP BY user_id, day
 ), roles AS (
@@ -79,10 +79,11 @@ WITH pairs AS (
            quantile_cont(patients, $own_quantile) AS own_high, count(*) AS days
     FROM daily GROUP BY user_id HAVING count(*) >= $min_days
 ), peer AS (
-    SELECT peer_role, quantile_cont(patients, $peer_quantile) AS peer_q
-    FROM days GROUP BY peer_role
+    -- one value per peer (their own busy day), so a spike or two cannot lift the baseline
+    SELECT coalesce(r.role, '?') AS peer_role, quantile_cont(o.own_high, $peer_quantile) AS peer_q
+    FROM own o LEFT JOIN roles r USING (user_id) GROUP BY coalesce(r.role, '?')
 ), judged AS (
-    SELECT * FROM days WHERE day >= CAST($as_of - $lookback_days * INTERVAL 1 DAY AS DATE)
+    SELECT * FROM days
 ), day_peer AS (
     SELECT peer_role, day, quantile_cont(patients, $day_quantile) AS day_q, count(*) AS peers
     FROM judged GROUP BY peer_role, day
@@ -118,7 +119,7 @@ SELECT f.user_id || ':' || CAST(f.day AS VARCHAR) AS record_key, NULL AS mrn, f.
            same_day_peer_quantile_patients := round(f.day_q, 1), same_day_peers := f.peers,
            why := 'distinct patients ≥ ' || CAST($own_factor AS VARCHAR)
                   || '× the user''s own busy day and ≥ ' || CAST($peer_factor AS VARCHAR)
-                  || '× role peers (history and same day)'
+                  || '× role peers (busy days and same day)'
        )) AS evidence
 FROM flagged f
 JOIN detail x USING (user_id, day)
