@@ -9,6 +9,7 @@ claimed in ``patients`` so MPI injectors leave their demographics alone.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from datetime import timedelta
 
 import numpy as np
@@ -69,11 +70,21 @@ def shortlist(ctx: GenContext, rng: np.random.Generator, frame: pl.DataFrame, ra
     """A random sample of unclaimed encounters of ``frame`` (a few times more than needed)
     and how many defects to plant: the per-encounter checks then run on thousands of rows,
     not millions. ``frame`` has one row per encounter, sorted by encounter id."""
-    ids = frame.filter(~pl.col("encounter_id").is_in(list(ctx.claimed("encounters"))))
-    ids = ids.unique("encounter_id", keep="first", maintain_order=True)
+    if rate >= 1 and frame.height > 8 * (int(rate) * factor + 50):
+        # a count: filter an oversample only, never the whole frame (see doc.pick)
+        rows = np.sort(rng.choice(frame.height, size=int(rate) * factor + 50, replace=False))
+        cand = _unclaimed(ctx, frame[rows])
+        if cand.height >= int(rate) * 2:
+            return cand, int(rate)
+    ids = _unclaimed(ctx, frame)
     want = how_many(rate, ids.height)
     rows = np.sort(rng.permutation(ids.height)[: want * factor + 50])
     return ids[rows], want
+
+
+def _unclaimed(ctx: GenContext, frame: pl.DataFrame) -> pl.DataFrame:
+    ids = frame.filter(~pl.col("encounter_id").is_in(list(ctx.claimed("encounters"))))
+    return ids.unique("encounter_id", keep="first", maintain_order=True)
 
 
 def pick_encounters(ctx: GenContext, rng: np.random.Generator, frame: pl.DataFrame, rate: float,
@@ -417,16 +428,33 @@ def em_upcoding(ctx: GenContext, rate: float) -> list[Defect]:
     return out
 
 
-def _procedure_pick(
-    ctx: GenContext, rng: np.random.Generator, frame: pl.DataFrame, rate: float
-) -> pl.DataFrame:
+def _procedure_pick(ctx: GenContext, rng: np.random.Generator, frame: pl.DataFrame, rate: float,
+                    where: Callable[[pl.DataFrame], pl.DataFrame]) -> pl.DataFrame:  # fmt: skip
+    """Unclaimed procedure lines of distinct unclaimed encounters passing ``where`` (which
+    joins the encounter columns), ``rate`` of them, claimed now. With a count, ``where`` and
+    the claim checks run on a random oversample of the lines only (see
+    ``dq.unclaimed_sample``); the whole frame is checked for a share or when it falls short."""
+    if rate >= 1 and frame.height > 8 * (int(rate) * 4 + 64):
+        rows = np.sort(rng.choice(frame.height, size=int(rate) * 4 + 64, replace=False))
+        cand = _procedure_candidates(ctx, where(frame[rows]))
+        if cand.height >= int(rate):
+            return _procedure_claim(ctx, rng, cand, rate)
+    return _procedure_claim(ctx, rng, _procedure_candidates(ctx, where(frame)), rate)
+
+
+def _procedure_candidates(ctx: GenContext, frame: pl.DataFrame) -> pl.DataFrame:
     frame = frame.with_columns(
         (pl.col("encounter_id") + ":" + pl.col("seq").cast(pl.String)).alias("key")
     )
     frame = frame.filter(~pl.col("key").is_in(list(ctx.claimed("procedures"))))
     frame = frame.filter(~pl.col("encounter_id").is_in(list(ctx.claimed("encounters"))))
-    frame = frame.unique("encounter_id", keep="first").sort("key")
-    frame = frame[rng.permutation(frame.height)].head(how_many(rate, frame.height))
+    return frame.unique("encounter_id", keep="first", maintain_order=True).sort("key")
+
+
+def _procedure_claim(
+    ctx: GenContext, rng: np.random.Generator, frame: pl.DataFrame, rate: float
+) -> pl.DataFrame:
+    frame = frame[rng.permutation(frame.height)[: how_many(rate, frame.height)]]
     ctx.claim("procedures", frame["key"].to_list())
     ctx.claim("encounters", frame["encounter_id"].to_list())
     return frame
@@ -436,15 +464,15 @@ def _procedure_pick(
 def procedure_outside_encounter(ctx: GenContext, rate: float) -> list[Defect]:
     rng = ctx.rng("inject:COD-011")
     enc = ctx.tables["encounters"].select("encounter_id", "mrn", "admit_at", "discharge_at")
-    proc = (
-        ctx.tables["procedures"]
-        .join(enc, on="encounter_id")
-        .filter(
+
+    def done_stays(lines: pl.DataFrame) -> pl.DataFrame:
+        return lines.join(enc, on="encounter_id", maintain_order="left").filter(
             pl.col("discharge_at").is_not_null()
             & (pl.col("discharge_at") + timedelta(days=3) < as_of(ctx))
         )
-    )
-    cand = _procedure_pick(ctx, rng, proc, rate)
+
+    proc = ctx.tables["procedures"].select("encounter_id", "seq")
+    cand = _procedure_pick(ctx, rng, proc, rate, done_stays)
     # basic: a day or two before admission; advanced: minutes before admission / after discharge
     mins = (
         rng.uniform(5, 30, cand.height) if advanced(ctx) else rng.uniform(24, 48, cand.height) * 60
@@ -478,8 +506,14 @@ def units_above_maximum(ctx: GenContext, rate: float) -> list[Defect]:
     )
     limits = limits.filter(pl.col("code_system") == "HCPCS").select("code", "max_units_per_day")
     enc = ctx.tables["encounters"].select("encounter_id", "mrn")
-    proc = ctx.tables["procedures"].join(limits, on="code").join(enc, on="encounter_id")
-    cand = _procedure_pick(ctx, rng, proc, rate)
+    proc = (
+        ctx.tables["procedures"]
+        .select("encounter_id", "seq", "code")
+        .join(limits, on="code", maintain_order="left")
+    )
+    cand = _procedure_pick(
+        ctx, rng, proc, rate, lambda f: f.join(enc, on="encounter_id", maintain_order="left")
+    )
     extra = np.ones(cand.height, int) if advanced(ctx) else rng.integers(2, 10, cand.height)
     new = cand.select(
         "encounter_id", "seq", (pl.col("max_units_per_day") + pl.Series(extra)).alias("units")

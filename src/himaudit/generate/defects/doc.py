@@ -9,6 +9,7 @@ as-of is also delinquent, so those injectors write the DOC-009 answer row too.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -36,10 +37,25 @@ def how_many(rate: float, eligible: int) -> int:
 
 
 def pick(ctx: GenContext, rng: np.random.Generator, frame: pl.DataFrame, rate: float,
-         by: str = "encounter_id") -> pl.DataFrame:  # fmt: skip
-    """Rows of ``frame`` on encounters nobody claimed yet, one per encounter, claimed now."""
-    frame = frame.filter(~pl.col(by).is_in(list(ctx.claimed("encounters"))))
-    frame = frame.unique(by, keep="first", maintain_order=True)
+         by: str = "encounter_id",
+         where: Callable[[pl.DataFrame], pl.DataFrame] | None = None) -> pl.DataFrame:  # fmt: skip
+    """Rows of ``frame`` (passing ``where``) on encounters nobody claimed yet, one per
+    encounter, ``rate`` of them (a share, or a count when >= 1), claimed now.
+
+    With a count, a random oversample of a few times the count is drawn first and only it
+    goes through ``where`` (joins, filters), the claim check and the de-duplication, so 400
+    defects on a 7M-row table never join or de-duplicate the whole table. The exact
+    whole-frame path is taken for a share (it needs the eligible count) or when the
+    oversample falls short."""
+    if rate >= 1 and frame.height > 8 * (int(rate) * 4 + 64):
+        want = int(rate)
+        rows = np.sort(rng.choice(frame.height, size=want * 4 + 64, replace=False))
+        cand = _unclaimed(ctx, frame[rows], by, where)
+        if cand.height >= want:
+            chosen = cand[np.sort(rng.permutation(cand.height)[:want])]
+            ctx.claim("encounters", chosen[by].to_list())
+            return chosen
+    frame = _unclaimed(ctx, frame, by, where)
     if frame.height == 0:
         return frame
     # Gather only the chosen rows (in their original order), never the whole shuffled frame.
@@ -47,6 +63,18 @@ def pick(ctx: GenContext, rng: np.random.Generator, frame: pl.DataFrame, rate: f
     chosen = frame[rows]
     ctx.claim("encounters", chosen[by].to_list())
     return chosen
+
+
+def _unclaimed(
+    ctx: GenContext,
+    frame: pl.DataFrame,
+    by: str,
+    where: Callable[[pl.DataFrame], pl.DataFrame] | None,
+) -> pl.DataFrame:
+    if where is not None:
+        frame = where(frame)
+    frame = frame.filter(~pl.col(by).is_in(list(ctx.claimed("encounters"))))
+    return frame.unique(by, keep="first", maintain_order=True)
 
 
 def employed_through(ctx: GenContext, until: datetime) -> pl.Expr:
@@ -140,9 +168,14 @@ def unsigned_note(ctx: GenContext, rate: float) -> list[Defect]:
 def signed_before_created(ctx: GenContext, rate: float) -> list[Defect]:
     rng = ctx.rng("inject:DOC-002")
     users = ctx.tables["users"].select(pl.col("user_id").alias("author_id"), "hired_at")
-    cand = _notes_of(ctx, ("progress", "consult")).join(users, on="author_id")
     cand = pick(
-        ctx, rng, cand.filter(pl.col("created_at") > pl.col("hired_at") + timedelta(days=4)), rate
+        ctx,
+        rng,
+        _notes_of(ctx, ("progress", "consult")),
+        rate,
+        where=lambda f: f.join(users, on="author_id", maintain_order="left").filter(
+            pl.col("created_at") > pl.col("hired_at") + timedelta(days=4)
+        ),
     )
     n = cand.height
     early = rng.uniform(1, 6, n) * 60 if advanced(ctx) else rng.uniform(2, 72, n) * 3600
@@ -196,14 +229,15 @@ def signed_when_not_employed(ctx: GenContext, rate: float) -> list[Defect]:
     rng = ctx.rng("inject:DOC-004")
     gap = timedelta(minutes=5) if advanced(ctx) else timedelta(days=3)
     users = ctx.tables["users"].select(pl.col("user_id").alias("author_id"), "terminated_at")
+    # only notes of users who leave: a short list, so the whole-table path stays cheap
+    users = users.filter(
+        pl.col("terminated_at").is_not_null()
+        & (pl.col("terminated_at") + gap + timedelta(days=2) < as_of(ctx))
+    )
     cand = (
         _notes_of(ctx, ("progress", "consult"))
-        .join(users, on="author_id")
-        .filter(
-            pl.col("terminated_at").is_not_null()
-            & (pl.col("terminated_at") > pl.col("created_at"))
-            & (pl.col("terminated_at") + gap + timedelta(days=2) < as_of(ctx))
-        )
+        .join(users, on="author_id", maintain_order="left")
+        .filter(pl.col("terminated_at") > pl.col("created_at"))
     )
     cand = pick(ctx, rng, cand, rate)
     update(
@@ -322,7 +356,8 @@ def delinquent_record(ctx: GenContext, rate: float) -> list[Defect]:
         .filter((pl.col("discharge_at") < now - lo) & (pl.col("discharge_at") > now - hi))
         .select("encounter_id")
     )
-    notes = _notes_of(ctx, ("progress",)).join(enc, on="encounter_id")
+    notes = _notes_of(ctx, ("progress",)).join(enc, on="encounter_id", how="semi",
+                                               maintain_order="left")  # fmt: skip
     cand = pick(ctx, rng, notes, rate)
     set_notes(ctx, cand["note_id"].to_list(), signed_at=None, signer_id=None, status="draft")
     return _defects(

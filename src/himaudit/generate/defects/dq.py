@@ -18,6 +18,7 @@ import numpy as np
 import polars as pl
 
 from himaudit.generate.context import Defect, GenContext
+from himaudit.generate.defects.doc import pick
 from himaudit.generate.registry import injector
 
 H = timedelta(hours=1)
@@ -69,19 +70,8 @@ def add_rows(ctx: GenContext, table: str, rows: list[dict[str, Any]]) -> None:
     ctx.tables[table] = pl.concat([base, extra], how="vertical")
 
 
-def unclaimed_sample(
-    ctx: GenContext, rng: np.random.Generator, frame: pl.DataFrame, rate: float, by: str
-) -> pl.DataFrame:
-    """Rows on encounters no injector claimed yet, shuffled, ``rate`` of them, claimed now."""
-    frame = frame.filter(~pl.col(by).is_in(list(ctx.claimed("encounters"))))
-    frame = frame.unique(by, keep="first", maintain_order=True)
-    if frame.height == 0:
-        return frame
-    # Gather only the chosen rows (in their original order), never the whole shuffled frame.
-    rows = np.sort(rng.permutation(frame.height)[: how_many(rate, frame.height)])
-    chosen = frame[rows]
-    ctx.claim("encounters", chosen[by].to_list())
-    return chosen
+# Rows on distinct unclaimed encounters, sampled without scanning the whole frame (see doc.pick).
+unclaimed_sample = pick
 
 
 def new_visit(enc_id: str, mrn: str, admit: datetime, facility: Any = None) -> dict[str, Any]:
@@ -289,18 +279,22 @@ def misfiled_note(ctx: GenContext, rate: float) -> list[Defect]:
     after = timedelta(days=60, minutes=5) if advanced(ctx) else timedelta(days=95)
     enc = ctx.tables["encounters"].select("encounter_id", "discharge_at")
     users = ctx.tables["users"].select(pl.col("user_id").alias("author_id"), "terminated_at")
-    notes = (
-        _signed_progress(ctx, ("author_id",))
-        .join(enc, on="encounter_id")
-        .join(users, on="author_id", how="left")
-        .filter(pl.col("discharge_at").is_not_null())
-        .with_columns((pl.col("discharge_at") + after).alias("_created"))
-        .filter(pl.col("_created") + D < as_of(ctx))
-        .filter(
-            pl.col("terminated_at").is_null() | (pl.col("terminated_at") > pl.col("_created") + D)
+
+    def eligible(notes: pl.DataFrame) -> pl.DataFrame:
+        return (
+            notes.join(enc, on="encounter_id", maintain_order="left")
+            .join(users, on="author_id", how="left", maintain_order="left")
+            .filter(pl.col("discharge_at").is_not_null())
+            .with_columns((pl.col("discharge_at") + after).alias("_created"))
+            .filter(pl.col("_created") + D < as_of(ctx))
+            .filter(
+                pl.col("terminated_at").is_null()
+                | (pl.col("terminated_at") > pl.col("_created") + D)
+            )
         )
-    )
-    chosen = unclaimed_sample(ctx, rng, notes, rate, "encounter_id")
+
+    progress = _signed_progress(ctx, ("author_id",))
+    chosen = unclaimed_sample(ctx, rng, progress, rate, "encounter_id", eligible)
     chosen = _full_notes(ctx, chosen.select("note_id", "_created"))
     note_ids = fresh_ids(ctx.tables["notes"]["note_id"], "N", 10, chosen.height, rng)
     cols = ctx.tables["notes"].columns
