@@ -298,6 +298,7 @@ def build(ctx: GenContext) -> Iterator[pl.DataFrame]:
                 "encounter_id", pl.col("discharge_at").cast(pl.Datetime("us")).alias("dis")
             ),
             on="encounter_id",
+            maintain_order="left",
         )
         .with_columns(discharge_at=pl.col("dis"))
         .drop("dis")
@@ -351,7 +352,8 @@ def _stream(
         if ops.is_empty():
             continue
         ops = ops.filter(~pl.col("mrn").is_in(vip.implode()))
-        ops = _off_shift(ops.join(user_cols, on="user_id"))
+        # order-preserving: the random times drawn next are assigned row by row
+        ops = _off_shift(ops.join(user_cols, on="user_id", maintain_order="left"))
         for role in OPERATIONAL_ROLES:
             part = ops.filter(pl.col("role_purpose") == role)
             if part.is_empty():
