@@ -51,11 +51,13 @@ WITH roster AS (
     WHERE NOT EXISTS (SELECT 1 FROM self_pairs s WHERE s.user_id = f.user_id AND s.mrn = f.mrn)
     GROUP BY f.user_id, f.mrn
 ), links AS (
+    -- only the linked relatives' encounters (a few thousand of millions)
     SELECT ct.user_id, e.mrn, e.admit_at, coalesce(e.discharge_at, $as_of) AS discharge_at
     FROM care_team ct JOIN encounters e ON e.encounter_id = ct.encounter_id
+    WHERE e.mrn IN (SELECT mrn FROM family_pairs)
     UNION ALL
     SELECT e.attending_id AS user_id, e.mrn, e.admit_at, coalesce(e.discharge_at, $as_of) AS discharge_at
-    FROM encounters e WHERE e.attending_id IS NOT NULL
+    FROM encounters e WHERE e.attending_id IS NOT NULL AND e.mrn IN (SELECT mrn FROM family_pairs)
 ), roles AS (
     SELECT user_id, min(role) AS role FROM users GROUP BY user_id
 )
