@@ -8,6 +8,7 @@ compares record keys with the answer key (which no rule ever reads).
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
 
 import duckdb
 import polars as pl
@@ -104,3 +105,27 @@ def test_findings_carry_who_whom_when_what_why_and_no_phi() -> None:
             assert {"user_id", "role", "why"} <= set(ev), (rule_id, ev)
             assert ("mrn" in ev and "accessed_at" in ev and "action" in ev) or "day" in ev
             assert not any(str(v) in phi for v in ev.values()), (rule_id, ev)
+
+
+def test_same_seed_plants_the_same_access_defects() -> None:
+    """Injectors sample from order-preserving frames: the same seed gives the same events."""
+    runs = []
+    for _ in range(2):
+        ctx = build_hospital("training-advanced", 7)
+        answer = ctx.tables["answer_key"].filter(pl.col("rule_id").str.starts_with("ACC"))
+        runs.append((answer.sort("rule_id", "record_key"), ctx.tables["access_log"]))
+    assert runs[0][0].height > 0
+    assert runs[0][0].equals(runs[1][0])
+    assert runs[0][1].equals(runs[1][1])
+
+
+def test_statistical_defects_fall_inside_the_review_window() -> None:
+    """ACC-006/007/008 judge only the trailing lookback (365 d before as_of): their injected
+    events must be there, or the rules could never find them."""
+    ctx = build_hospital("training-basic", 11)
+    answer = ctx.tables["answer_key"].filter(pl.col("rule_id").is_in(STATISTICAL))
+    log = ctx.tables["access_log"]
+    as_of = datetime.combine(ctx.profile.as_of, datetime.min.time())
+    planted = log.filter(pl.col("event_id").str.contains(r"^A90[678]"))
+    assert answer.height > 0 and planted.height > 0
+    assert planted["accessed_at"].min() >= as_of - timedelta(days=365)
