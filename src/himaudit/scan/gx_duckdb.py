@@ -77,25 +77,35 @@ class GXWarehouse:
         )
         self.engine = self.datasource.get_execution_engine()
         self.engine.dialect_module = postgresql  # workaround 2: regex compiles as `~`
+        self._batches: dict[str, Any] = {}
 
-    def validate(self, table: str, expectations: Sequence[dict[str, Any]]) -> list[Any]:
-        """Validate one table's expectations in a single GX run; results in GX's order."""
-        asset = self.datasource.add_table_asset(name=table, table_name=table)
-        batch = asset.add_batch_definition_whole_table(f"{table}_all").get_batch()
-        if batch.data.execution_engine is not self.engine:  # pragma: no cover - GX changed
-            batch.data.execution_engine.dialect_module = self.engine.dialect_module
+    def validate(
+        self, table: str, expectations: Sequence[dict[str, Any]], *, keys: bool = False
+    ) -> list[Any]:
+        """Validate one table's expectations in a single GX run; results in GX's order.
+
+        BOOLEAN_ONLY skips GX's per-expectation unexpected-value and partial-list metrics
+        (most of its fixed cost); with ``keys`` each result also carries GX's
+        ``unexpected_index_query`` (a SQL string, not executed by GX) — asked only for the
+        expectations that failed, so a clean table costs one bundled aggregate query."""
+        batch = self._batch(table)
+        result_format: dict[str, Any] = {"result_format": "BOOLEAN_ONLY"}
+        if keys:
+            result_format["unexpected_index_column_names"] = key_columns(table)
+            result_format["return_unexpected_index_query"] = True
         suite = self.gx.ExpectationSuite(name=f"himaudit_{table}", expectations=list(expectations))
-        index_columns = key_columns(table)
-        result = batch.validate(
-            suite,
-            result_format={
-                "result_format": "SUMMARY",
-                "partial_unexpected_count": 0,
-                "unexpected_index_column_names": index_columns,
-                "return_unexpected_index_query": True,
-            },
-        )
-        return list(result.results)
+        return list(batch.validate(suite, result_format=result_format).results)
+
+    def _batch(self, table: str) -> Any:
+        """One table asset and whole-table batch per table, reused by the keys pass. No batch
+        definition: each one re-serialises the context's config (YAML) for nothing."""
+        if table not in self._batches:
+            asset = self.datasource.add_table_asset(name=table, table_name=table)
+            batch = asset.get_batch(asset.build_batch_request())
+            if batch.data.execution_engine is not self.engine:  # pragma: no cover - GX changed
+                batch.data.execution_engine.dialect_module = self.engine.dialect_module
+            self._batches[table] = batch
+        return self._batches[table]
 
     def query_arrow(self, sql: str) -> pa.Table:
         """Run SQL on GX's own (persisted, read-only) connection: a second DuckDB connection
@@ -167,7 +177,11 @@ def _gx_expectation(exp: dict[str, Any], tag: str) -> dict[str, Any]:
 
 def run_gx_rules(wh: Path, rules: Sequence[Rule]) -> dict[str, Any]:
     """Validate GX rules, one GX run per table; rule id -> findings (pyarrow), None when
-    nothing failed, or the exception that broke the rule."""
+    nothing failed, or the exception that broke the rule.
+
+    Two passes per table: every expectation as BOOLEAN_ONLY (one bundled aggregate query),
+    then only the failed ones again for GX's unexpected_index_query, each run once in DuckDB
+    to fetch the offending rows' keys."""
     import pyarrow as pa
 
     by_table: dict[str, list[tuple[str, Rule, dict[str, Any]]]] = {}
@@ -181,14 +195,16 @@ def run_gx_rules(wh: Path, rules: Sequence[Rule]) -> dict[str, Any]:
         for table, entries in sorted(by_table.items()):
             tagged = {tag: (rule, item) for tag, rule, item in entries}
             try:
-                results = gxw.validate(table, [_gx_expectation(i, t) for t, _, i in entries])
+                failed = _failed_tags(gxw, table, entries, tagged, errors)
+                results = gxw.validate(table, [_gx_expectation(tagged[t][1], t) for t in failed],
+                                       keys=True) if failed else []  # fmt: skip
             except Exception as err:  # noqa: BLE001 - one table's failure is its rules' error
-                errors.update({r.id: err for _, r, _ in entries})
+                for _, r, _ in entries:
+                    errors.setdefault(r.id, err)
                 continue
             for res in results:
-                d = res.to_json_dict()
-                rule, item = tagged[d["expectation_config"]["meta"]["himaudit_item"]]
-                outcome = _outcome(gxw, rule.id, table, item, d)
+                rule, item = tagged[_tag(res)]
+                outcome = _outcome(gxw, rule.id, table, item, res)
                 if isinstance(outcome, BaseException):
                     errors.setdefault(rule.id, outcome)
                 elif outcome is not None:
@@ -202,6 +218,30 @@ def run_gx_rules(wh: Path, rules: Sequence[Rule]) -> dict[str, Any]:
         elif parts[rule.id]:
             outcomes[rule.id] = _one_per_record(pa.concat_tables(parts[rule.id]))
     return outcomes
+
+
+def _tag(res: Any) -> str:
+    return str(res.expectation_config.meta["himaudit_item"])
+
+
+def _failed_tags(
+    gxw: GXWarehouse,
+    table: str,
+    entries: list[tuple[str, Rule, dict[str, Any]]],
+    tagged: dict[str, tuple[Rule, dict[str, Any]]],
+    errors: dict[str, BaseException],
+) -> list[str]:
+    """First pass: the tags of expectations that failed; the ones GX could not evaluate
+    become their rule's error."""
+    failed = []
+    for res in gxw.validate(table, [_gx_expectation(i, t) for t, _, i in entries]):
+        tag = _tag(res)
+        message = raised_exception({"exception_info": res.exception_info})
+        if message:
+            errors.setdefault(tagged[tag][0].id, RuntimeError(f"GX: {message}"))
+        elif not res.success:
+            failed.append(tag)
+    return failed
 
 
 def _one_per_record(findings: pa.Table) -> pa.Table:
@@ -229,13 +269,14 @@ def raised_exception(d: dict[str, Any]) -> str | None:
     return None
 
 
-def _outcome(gxw: GXWarehouse, rule_id: str, table: str, item: dict[str, Any], d: dict) -> Any:
-    message = raised_exception(d)
+def _outcome(gxw: GXWarehouse, rule_id: str, table: str, item: dict[str, Any], res: Any) -> Any:
+    """Second pass result of a failed expectation -> its findings, or the error."""
+    message = raised_exception({"exception_info": res.exception_info})
     if message:
         return RuntimeError(f"GX: {message}")
-    if d.get("success"):
+    if res.success:  # passed on the second look (data cannot change: read-only)
         return None
-    query = (d.get("result") or {}).get("unexpected_index_query")
+    query = (res.result or {}).get("unexpected_index_query")
     if not query:
         return RuntimeError(f"GX returned no unexpected_index_query for {rule_id} on {table}")
     try:
