@@ -82,15 +82,13 @@ WITH pairs AS (
     -- one value per peer (their own busy day), so a spike or two cannot lift the baseline
     SELECT coalesce(r.role, '?') AS peer_role, quantile_cont(o.own_high, $peer_quantile) AS peer_q
     FROM own o LEFT JOIN roles r USING (user_id) GROUP BY coalesce(r.role, '?')
-), judged AS (
-    SELECT * FROM days
 ), day_peer AS (
     SELECT peer_role, day, quantile_cont(patients, $day_quantile) AS day_q, count(*) AS peers
-    FROM judged GROUP BY peer_role, day
+    FROM days GROUP BY peer_role, day
 ), flagged AS (
     SELECT d.user_id, d.day, d.role, d.patients, o.own_median, o.own_high, o.days,
            p.peer_q, q.day_q, q.peers
-    FROM judged d
+    FROM days d
     JOIN own o USING (user_id)
     JOIN peer p USING (peer_role)
     JOIN day_peer q USING (peer_role, day)
