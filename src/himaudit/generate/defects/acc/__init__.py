@@ -1,7 +1,7 @@
 """ACC injectors: snooping events appended to the streamed access log (``ctx.append``).
 
 Modules: ``common`` (shared model, annotate/claim/emit), ``sampling`` (candidate draws),
-``identity`` (ACC-001..004), ``unexplained`` (ACC-005, ACC-009), ``patterns``
+``identity`` (ACC-001..003), ``unexplained`` (ACC-004, 005, 009), ``patterns``
 (ACC-006..008). Importing the package registers every injector (generator discovery
 imports only the package).
 

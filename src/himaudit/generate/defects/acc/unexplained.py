@@ -1,15 +1,77 @@
-"""ACC-005 (chart opened with no treatment relationship or documented purpose) and ACC-009
-(break-the-glass without a reason) — single opens on sampled candidates."""
+"""ACC-004 (VIP record opened with no treatment relationship), ACC-005 (any chart opened with
+no treatment relationship or documented purpose) and ACC-009 (break-the-glass without a
+reason) — single opens on sampled candidates."""
 
 from __future__ import annotations
 
+from typing import Any
+
+import numpy as np
 import polars as pl
 
 from himaudit.generate.context import Defect, GenContext
 from himaudit.generate.registry import injector
 
-from .common import PURPOSE_DAYS, count, emit, env_of, in_shift, with_users
-from .sampling import beyond_window, days_from, finish, random_staff, sample, stay_days
+from .common import DAY, PURPOSE_DAYS, count, emit, env_of, in_shift, with_users
+from .sampling import (
+    beyond_window,
+    days_from,
+    finish,
+    random_days,
+    random_staff,
+    sample,
+    stay_days,
+)
+
+
+def _promote_vips(ctx: GenContext, env: dict[str, Any], k: int, rng: np.random.Generator) -> None:
+    """A small MPI may hold no VIP at all: flag k patients as VIP — only patients with no
+    encounter (so no clean access exists to them) and no roster identity link."""
+    pats = ctx.tables["patients"]
+    seen = pl.concat([env["enc"]["mrn"], env["pairs"]["mrn"]]).unique().implode()
+    pool = pats.filter(~pl.col("mrn").is_in(seen))["mrn"].sort()
+    if pool.len() == 0:
+        return
+    chosen = pool.gather(rng.permutation(pool.len())[:k])
+    ctx.tables["patients"] = pats.with_columns(
+        is_vip=pl.when(pl.col("mrn").is_in(chosen.implode())).then(True).otherwise(pl.col("is_vip"))
+    )
+    env["vip"] = chosen
+
+
+@injector("ACC-004", tables=("access_log", "patients"))
+def inject_vip_access(ctx: GenContext, rate: float) -> list[Defect]:
+    """A VIP chart opened by staff with no treatment relationship (basic: anyone during the
+    stay; advanced: a former treating clinician 9–30 days after the window closed)."""
+    env, rng = env_of(ctx), ctx.rng("inject:ACC-004")
+    vip_links = env["links"].filter(pl.col("mrn").is_in(env["vip"].implode()))
+    if env["vip"].len() == 0:
+        _promote_vips(ctx, env, int(rate) if rate >= 1 else 1, rng)
+    n = count(rate, env["vip"].len())
+    if env["vip"].len() == 0 or n <= 0:
+        return []
+    staff = ("clinical", "him", "billing", "registration")
+    keep = pl.col("employed") & ~pl.col("treated") & pl.col("pair").is_null()
+    if vip_links.is_empty():  # VIPs never seen here: a curious look on any day after birth
+        pats = ctx.tables["patients"].filter(pl.col("mrn").is_in(env["vip"].implode()))
+        base = sample(pats.select("mrn", "birth_date"), 8 * n, rng)
+        day = random_days(rng, env["lo"] + DAY, env["cap"] - DAY, base.height)
+        base = base.with_columns(day=day).filter(pl.col("day") > pl.col("birth_date"))
+        users = random_staff(env, staff, base.height, rng)
+        cand = in_shift(with_users(env, base.select("mrn", "day", user_id=users)), rng)
+        ev = finish(ctx, env, cand, rng, keep, n)
+        return emit(ctx, "ACC-004", ev, rng, "VIP chart opened with no treatment relationship")
+    base = sample(vip_links, 8 * n, rng)
+    if env["advanced"]:
+        cand = base.select("user_id", "mrn", beyond_window(base, rng))
+        why = "VIP chart opened by a former treating user outside the ± 7 d window"
+    else:
+        users = random_staff(env, staff, base.height, rng)
+        cand = base.select("mrn", stay_days(base, rng)).with_columns(user_id=users)
+        why = "VIP chart opened with no treatment relationship"
+    cand = in_shift(with_users(env, cand), rng)
+    ev = finish(ctx, env, cand, rng, keep, n)
+    return emit(ctx, "ACC-004", ev, rng, why)
 
 
 @injector("ACC-005", tables=("access_log",))
