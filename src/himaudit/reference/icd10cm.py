@@ -5,15 +5,17 @@ blocks are not codes a claim can carry, so a block name such as ``A00-A09`` must
 A leaf is billable (FACTS.md: 74,736 leaves in the April 2026 release); a category such as
 ``E11`` is valid but not billable.
 
-The table is built once per process (``functools.cache``) as an Arrow table, because the
+The table is built once as an Arrow table and cached on disk and per process
+(``himaudit.reference.cache``), because the
 rule-case harness creates many in-memory warehouses and walking 98k codes each time would
 dominate its run time; copying a cached Arrow table into DuckDB costs a few milliseconds.
 """
 
 from __future__ import annotations
 
-from functools import cache
 from typing import TYPE_CHECKING
+
+from himaudit.reference.cache import disk_cached
 
 if TYPE_CHECKING:
     import duckdb
@@ -34,9 +36,10 @@ CREATE OR REPLACE TABLE ref.icd10cm (
 """
 
 
-@cache
+@disk_cached("icd10cm", __file__)
 def icd10cm_arrow() -> pa.Table:
-    """The code table as Arrow, built once per process from simple-icd-10-cm."""
+    """The code table as Arrow, built from simple-icd-10-cm once (cached on disk and per
+    process, see himaudit.reference.cache)."""
     import pyarrow as pa
     import simple_icd_10_cm as cm
 

@@ -15,7 +15,8 @@ Builds two reference tables used by the COD rules:
   "Code first underlying disease" note on the code or an ancestor together with a title
   "... in diseases classified elsewhere" (the MCE manifestation list's defining pattern).
 
-Parsing all 98k items takes about a second, so results are cached per process.
+Parsing all 98k items takes seconds, so results are cached on disk and per process
+(``himaudit.reference.cache``).
 """
 
 from __future__ import annotations
@@ -24,8 +25,13 @@ import functools
 import re
 from typing import TYPE_CHECKING
 
+from himaudit.reference.cache import disk_cached
+
 if TYPE_CHECKING:
     import duckdb
+    import pyarrow as pa
+
+_EXCL_COLUMNS = ("code", "target_lo", "target_hi", "note_on")
 
 # A code reference inside a note's parenthesis: E08.-, O24.4-, J69.8, A00-B99, S02.1-S02.4
 _CODE = r"[A-Z][0-9][0-9A-Z](?:\.[0-9A-Z]{0,4})?"
@@ -60,6 +66,14 @@ def _in_range(code: str, lo: str, hi: str) -> bool:
 @functools.cache
 def excludes1_rows() -> tuple[tuple[str, str, str, str], ...]:
     """(code, target_lo, target_hi, note_on) for every billable code, inherited notes included."""
+    table = excludes1_table()
+    return tuple(zip(*(table[c].to_pylist() for c in _EXCL_COLUMNS), strict=True))
+
+
+@disk_cached("icd_excludes1", __file__)
+def excludes1_table() -> pa.Table:
+    """Excludes1 rows as an Arrow table (the parsing behind ``excludes1_rows``)."""
+    import pyarrow as pa
     import simple_icd_10_cm as icd
 
     own: dict[str, list[tuple[str, str]]] = {}
@@ -81,12 +95,21 @@ def excludes1_rows() -> tuple[tuple[str, str, str, str], ...]:
                     continue
                 seen.add((lo, hi))
                 rows.append((code, lo, hi, _undot(holder) if "-" not in holder else holder))
-    return tuple(rows)
+    cols = list(zip(*rows, strict=True)) if rows else [()] * len(_EXCL_COLUMNS)
+    return pa.table(
+        {name: pa.array(col, pa.string()) for name, col in zip(_EXCL_COLUMNS, cols, strict=True)}
+    )
 
 
 @functools.cache
 def manifestation_codes() -> tuple[str, ...]:
     """Billable codes whose own or inherited notes mark them as manifestations."""
+    return tuple(manifestation_table()["code"].to_pylist())
+
+
+@disk_cached("icd_manifestation", __file__)
+def manifestation_table() -> pa.Table:
+    import pyarrow as pa
     import simple_icd_10_cm as icd
 
     out = []
@@ -97,7 +120,7 @@ def manifestation_codes() -> tuple[str, ...]:
         first_noted = [a for a in chain if icd.get_code_first(a)]
         if first_noted and any("classified elsewhere" in icd.get_description(a) for a in chain):
             out.append(_undot(leaf))
-    return tuple(sorted(out))
+    return pa.table({"code": pa.array(sorted(out), pa.string())})
 
 
 def excludes1_related(a: str, b: str) -> bool:
@@ -119,16 +142,8 @@ def _excludes_index() -> dict[str, tuple[tuple[str, str], ...]]:
 
 def build(con: duckdb.DuckDBPyConnection) -> None:
     """Create ``ref.icd_excludes1`` and ``ref.icd_manifestation``."""
-    import pyarrow as pa
-
-    cols = list(zip(*excludes1_rows(), strict=True))
-    excl = pa.table(
-        {
-            name: pa.array(col, pa.string())
-            for name, col in zip(("code", "target_lo", "target_hi", "note_on"), cols, strict=True)
-        }
-    )
-    manif = pa.table({"code": pa.array(manifestation_codes(), pa.string())})
+    excl = excludes1_table()
+    manif = manifestation_table()
     con.register("_icd_excl_src", excl)
     con.register("_icd_manif_src", manif)
     try:

@@ -19,14 +19,26 @@ from himaudit.generate.context import Defect, GenContext
 from himaudit.generate.defects.doc import advanced, as_of, how_many, update
 from himaudit.generate.registry import injector
 from himaudit.generate.tables.clinical import encounter_frame
+from himaudit.reference.icd10cm import icd10cm_arrow
 from himaudit.reference.icd_edits import excludes1_related, manifestation_codes
 
 
 @functools.cache
 def icd_codes() -> frozenset[str]:
-    import simple_icd_10_cm as icd
+    """Every ICD-10-CM code (undotted): a planted invalid code must not be one of these."""
+    return frozenset(icd10cm_arrow()["code"].to_pylist())
 
-    return frozenset(icd.get_all_codes(with_dots=False))
+
+@functools.cache
+def _dotted_parent() -> dict[str, str]:
+    """Dotted code -> its dotted parent (E11.9 -> E11), from the cached code table."""
+    table = icd10cm_arrow()
+    dotted = dict(zip(table["code"].to_pylist(), table["code_dotted"].to_pylist(), strict=True))
+    return {
+        d: dotted[p]
+        for d, p in zip(table["code_dotted"].to_pylist(), table["parent"].to_pylist(), strict=True)
+        if p is not None
+    }
 
 
 def undot(code: str) -> str:
@@ -176,8 +188,6 @@ def _near_miss(code: str) -> str:
 @injector("COD-002", tables=("diagnoses",))
 def header_code(ctx: GenContext, rate: float) -> list[Defect]:
     """A billable code truncated to its header (E11.9 -> E11; advanced I48.91 -> I48.9)."""
-    import simple_icd_10_cm as icd
-
     rng = ctx.rng("inject:COD-002")
     long = 6 if advanced(ctx) else 4  # dotted length of the codes we truncate
     short, want = shortlist(ctx, rng, enc_dx(ctx), rate, factor=12 if advanced(ctx) else 4)
@@ -191,7 +201,7 @@ def header_code(ctx: GenContext, rate: float) -> list[Defect]:
     for eid, seq, code in (
         chosen.sort("encounter_id").select("encounter_id", "seq", "code").iter_rows()
     ):
-        parent = icd.get_parent(code)
+        parent = _dotted_parent()[code]
         rows.append((eid, seq, parent))
         out.append(Defect("COD-002", "diagnoses", f"{eid}:{seq}", mrn[eid], f"{code} -> {parent}"))
     set_codes(ctx, rows)
