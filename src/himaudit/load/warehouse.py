@@ -34,13 +34,14 @@ def init_warehouse(con: duckdb.DuckDBPyConnection, *, reference: bool = True) ->
         build_reference(con)
 
 
-def replace_dataset(con: duckdb.DuckDBPyConnection, *, new: bool) -> None:
+def replace_dataset(con: duckdb.DuckDBPyConnection, *, new: bool, reference: bool = True) -> None:
     """Prepare ``con`` (inside the caller's transaction) to receive a freshly loaded dataset.
 
     A new file gets the full layout. An existing warehouse keeps its scan history
     (``audit.runs``, ``audit.findings`` and anything else not listed here) while the canonical
     tables, the ``ref`` tables and the load bookkeeping are dropped and recreated empty —
-    a table absent from the new input must not keep the previous dataset's rows.
+    a table absent from the new input must not keep the previous dataset's rows. With
+    ``reference=False`` the caller builds ``ref`` itself later in the same transaction.
     """
     if not new:
         _refuse_foreign_database(con)
@@ -58,7 +59,7 @@ def replace_dataset(con: duckdb.DuckDBPyConnection, *, new: bool) -> None:
             if ("audit", name) in existing:
                 con.execute(f"DROP TABLE audit.{name}")
         con.execute("DROP SCHEMA IF EXISTS ref CASCADE")
-    init_warehouse(con)
+    init_warehouse(con, reference=reference)
 
 
 def _refuse_foreign_database(con: duckdb.DuckDBPyConnection) -> None:

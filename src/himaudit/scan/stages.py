@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +30,26 @@ def apply_tolerance(
         "percent": percent,
         "tolerance": ", ".join(f"{k}={v:g}" for k, v in sorted(tol.items())) or None,
     }
+
+
+def prewarm_gx(rules: list[Rule]) -> threading.Thread | None:
+    """Import GX (~2-3 s of pure Python) in a daemon thread while the loader's DuckDB inserts
+    run with the GIL released; the GX stage then finds it in ``sys.modules``. A failed import
+    here is simply redone (and reported) by the stage itself."""
+    if not any(r.kind == "gx" for r in rules):
+        return None
+
+    def _import() -> None:
+        try:
+            from himaudit.scan.gx_duckdb import import_gx
+
+            import_gx()
+        except Exception:  # noqa: BLE001, S110 - the GX stage imports again and reports
+            pass
+
+    thread = threading.Thread(target=_import, name="himaudit-gx-import", daemon=True)
+    thread.start()
+    return thread
 
 
 def run_gx_stage(wh: Path, rules: list[Rule], supplied: dict[str, int]) -> dict[str, Any]:
