@@ -92,7 +92,11 @@ def build(ctx: GenContext) -> pl.DataFrame:
     # Clinic and hospital-outpatient visits happen on weekdays in office hours.
     office = is_cls["ambulatory"] | is_cls["outpatient"]
     weekday = (d + 3) % 7  # 1970-01-01 was a Thursday: Monday = 0
-    d = np.where(office & (weekday >= 5), d + 7 - weekday, d)
+    # A weekend-drawn clinic visit moves to a random weekday of the next week (moving them
+    # all to Monday made every Monday a 2.5x peak), or of the week before at the window's end.
+    moved = d - weekday + 7 + rng.integers(0, 5, n)
+    moved = np.where(moved > day(prof.end), moved - 14, moved)
+    d = np.where(office & (weekday >= 5), moved, d)
     busy = rng.random(n) < 0.7  # ED / admissions peak in the day, never stop at night
     tod = np.where(busy, rng.integers(8 * HOUR, 22 * HOUR, n), rng.integers(0, 24 * HOUR, n))
     tod = np.where(office, rng.integers(7 * HOUR + 1800, 16 * HOUR + 1800, n), tod)
