@@ -124,3 +124,28 @@ def test_regex_without_dialect_workaround_still_fails(warehouse: Path) -> None:
         assert raised_exception(results[0].to_json_dict()), "GX now runs regex on duckdb"
     finally:
         gxw.close()
+
+
+def test_boolean_only_gives_the_index_query_only_when_asked(warehouse: Path) -> None:
+    """run_gx_rules relies on GX 1.24 keeping unexpected_index_query under BOOLEAN_ONLY
+    (first pass without it, second pass over the failed expectations with it)."""
+    from himaudit.scan.gx_duckdb import GXWarehouse
+
+    exp = {"type": "expect_column_values_to_match_regex",
+           "kwargs": {"column": "mrn", "regex": "^M[0-9]{8}$"}, "meta": {}}  # fmt: skip
+    gxw = GXWarehouse(warehouse)
+    try:
+        (plain,) = gxw.validate("patients", [exp])
+        (keyed,) = gxw.validate("patients", [exp], keys=True)
+    finally:
+        gxw.close()
+    assert plain.success is False and keyed.success is False
+    assert not (plain.result or {}).get("unexpected_index_query")
+    query = (keyed.result or {}).get("unexpected_index_query")
+    assert query, "GX dropped unexpected_index_query under BOOLEAN_ONLY: use SUMMARY for pass 2"
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        rows = con.execute(str(query)).fetchall()
+    finally:
+        con.close()
+    assert [r[0] for r in rows] == ["M 0003"]
