@@ -149,3 +149,69 @@ def test_boolean_only_gives_the_index_query_only_when_asked(warehouse: Path) -> 
     finally:
         con.close()
     assert [r[0] for r in rows] == ["M 0003"]
+
+
+def test_memoised_configuration_matches_gx_and_is_scoped() -> None:
+    """Workaround 4: the memoised Expectation.configuration gives exactly GX's own answer for
+    every shipped expectation, hands out independent copies, re-dumps a reassigned field and
+    restores GX's property afterwards. Fails if GX 1.x changes the property it replaces."""
+    from himaudit.scan.gx_duckdb import _gx_expectation, import_gx, memoised_configuration
+
+    gx = import_gx()
+    from great_expectations.expectations.expectation import Expectation
+
+    original = Expectation.__dict__["configuration"]
+    assert isinstance(original, property)
+    items = [
+        _gx_expectation(item, f"{rule.id}#{i}")
+        for rule in list_rules(python=False)
+        if rule.kind == "gx"
+        for i, item in enumerate(rule.expectation["items"])
+    ]
+    suite = gx.ExpectationSuite(name="memo", expectations=items)
+    expected = [e.configuration.to_json_dict() for e in suite.expectations]
+    assert len(expected) >= 5
+    with memoised_configuration():
+        assert Expectation.__dict__["configuration"] is not original
+        for exp, want in zip(suite.expectations, expected, strict=True):
+            first, second = exp.configuration, exp.configuration
+            assert first.to_json_dict() == want == second.to_json_dict()
+            first.kwargs["column"] = "changed"  # a caller's edit must not leak to the next read
+            first.meta["x"] = 1
+            assert exp.configuration.to_json_dict() == want
+        exp = suite.expectations[0]
+        exp.column = "other_column"  # a reassigned field is dumped again
+        assert exp.configuration.kwargs["column"] == "other_column"
+    assert Expectation.__dict__["configuration"] is original
+
+
+def test_primary_keys_answered_from_duckdb_catalogue(warehouse: Path) -> None:
+    """Workaround 6: GX's column metadata asks the inspector for primary keys; the answer
+    comes from duckdb_constraints(), and GX still reflects every column of the table."""
+    from great_expectations.expectations.metrics.util import get_sqlalchemy_column_metadata
+    from sqlalchemy import quoted_name
+
+    from himaudit.scan.gx_duckdb import GXWarehouse
+
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        want = {
+            t: list(c)
+            for t, c in con.execute(
+                "SELECT table_name, constraint_column_names FROM duckdb_constraints() "
+                "WHERE constraint_type = 'PRIMARY KEY'"
+            ).fetchall()
+        }
+        columns = [r[0] for r in con.execute("DESCRIBE patients").fetchall()]
+    finally:
+        con.close()
+    gxw = GXWarehouse(warehouse)
+    try:
+        inspector = gxw.engine.get_inspector()
+        pk = inspector.get_pk_constraint(table_name="patients")
+        assert pk["constrained_columns"] == want.get("patients", [])
+        meta = get_sqlalchemy_column_metadata(gxw.engine, quoted_name("patients", quote=False))
+        assert meta is not None
+        assert [m["name"] for m in meta] == columns
+    finally:
+        gxw.close()

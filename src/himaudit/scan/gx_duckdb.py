@@ -20,7 +20,8 @@ DuckDB — the rows never travel through pandas.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -59,6 +60,44 @@ def import_gx() -> Any:
     return gx
 
 
+@contextmanager
+def memoised_configuration() -> Iterator[None]:
+    """Workaround 4 (speed): while one validation runs, ``Expectation.configuration`` reuses
+    its pydantic dump instead of redoing it on each of the ~76 reads per expectation.
+
+    GX 1.24 rebuilds the property from ``self.dict()`` every time (most of the Python cost of
+    a run). The memo is scoped to one validation and keyed on the instance *and* the identity
+    of every field value, so a reassigned field is dumped again; each read still returns a
+    fresh ``ExpectationConfiguration`` with its own top-level ``kwargs``/``meta`` dicts, so a
+    caller that edits them affects nobody else (as with GX's own property)."""
+    from great_expectations.expectations.expectation import Expectation
+
+    original = Expectation.__dict__["configuration"]
+    if not isinstance(original, property) or original.fget is None:  # pragma: no cover
+        raise RuntimeError("GX changed Expectation.configuration; re-check gx_duckdb workaround 4")
+    build = original.fget
+    memo: dict[int, tuple[Any, tuple[int, ...], Any]] = {}
+
+    def configuration(self: Any) -> Any:
+        stamp = tuple(id(v) for v in self.__dict__.values())
+        hit = memo.get(id(self))
+        if hit is None or hit[0] is not self or hit[1] != stamp:
+            hit = (self, stamp, build(self))
+            memo[id(self)] = hit  # keeps self alive, so its id is not reused meanwhile
+        cfg = hit[2]
+        return type(cfg)(
+            type=cfg.type, kwargs=dict(cfg.kwargs), meta=dict(cfg.meta), notes=cfg.notes,
+            description=cfg.description, severity=cfg.severity, id=cfg.id,
+            rendered_content=cfg.rendered_content,
+        )  # fmt: skip
+
+    Expectation.configuration = property(configuration)  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        Expectation.configuration = original  # type: ignore[method-assign]
+
+
 class GXWarehouse:
     """An ephemeral GX context with one read-only SQL datasource over the warehouse file."""
 
@@ -70,6 +109,9 @@ class GXWarehouse:
         self.gx = gx
         self.context = gx.get_context(mode="ephemeral")
         self.context.variables.progress_bars = ProgressBarsConfig(globally=False)
+        # Workaround 5 (speed): each add_table_asset re-serialises the whole context config to
+        # YAML into an in-memory store that an ephemeral context never reads back.
+        self.context._save_project_config = lambda: None
         self.datasource = self.context.data_sources.add_sql(
             name="himaudit_warehouse",
             connection_string=f"duckdb:///{Path(wh).resolve()}",
@@ -77,6 +119,7 @@ class GXWarehouse:
         )
         self.engine = self.datasource.get_execution_engine()
         self.engine.dialect_module = postgresql  # workaround 2: regex compiles as `~`
+        self._answer_primary_keys()
         self._batches: dict[str, Any] = {}
 
     def validate(
@@ -94,7 +137,25 @@ class GXWarehouse:
             result_format["unexpected_index_column_names"] = key_columns(table)
             result_format["return_unexpected_index_query"] = True
         suite = self.gx.ExpectationSuite(name=f"himaudit_{table}", expectations=list(expectations))
-        return list(batch.validate(suite, result_format=result_format).results)
+        with memoised_configuration():
+            return list(batch.validate(suite, result_format=result_format).results)
+
+    def _answer_primary_keys(self) -> None:
+        """Workaround 6 (speed): GX asks SQLAlchemy for each table's primary key (only to
+        flag it in column metadata); through the postgresql dialect that is a slow pg_catalog
+        query per table. Answer it from DuckDB's own catalogue, read once."""
+        with self.engine.get_connection() as conn:
+            rows = conn.exec_driver_sql(
+                "SELECT table_name, constraint_column_names FROM duckdb_constraints() "
+                "WHERE constraint_type = 'PRIMARY KEY'"
+            ).fetchall()
+        pks = {str(t): [str(c) for c in cols] for t, cols in rows}
+        inspector = self.engine.get_inspector()
+
+        def get_pk_constraint(table_name: str, schema: str | None = None, **_: Any) -> dict:
+            return {"constrained_columns": pks.get(str(table_name), []), "name": None}
+
+        inspector.get_pk_constraint = get_pk_constraint
 
     def _batch(self, table: str) -> Any:
         """One table asset and whole-table batch per table, reused by the keys pass. No batch
