@@ -12,6 +12,9 @@ changes the behaviour they rely on:
    expectations compile to ``col ~ 'pattern'`` (DuckDB runs it; suites anchor ``^...$``).
 3. The warehouse is opened read-only (GX must not lock the file), in an ephemeral context
    (no ``gx/`` folder), with ``GX_ANALYTICS_ENABLED=false`` set before the import.
+4-6. Speed only (same results): ``Expectation.configuration`` is memoised during a
+   validation, primary keys come from ``duckdb_constraints()`` instead of a failing pg_catalog
+   query, and the ephemeral context skips re-serialising its config to YAML per asset.
 
 Offending rows' keys come from GX's own ``unexpected_index_query`` (SQL), executed here in
 DuckDB — the rows never travel through pandas.
