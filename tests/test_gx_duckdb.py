@@ -215,3 +215,49 @@ def test_primary_keys_answered_from_duckdb_catalogue(warehouse: Path) -> None:
         assert [m["name"] for m in meta] == columns
     finally:
         gxw.close()
+
+
+def test_split_bundle_is_exact_and_fires(warehouse: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Workaround 8: every bundled aggregate GX sends is rewritten, and the rewrite returns
+    exactly what GX's own SQL returns, on tables with failures and on empty ones (NULL)."""
+    import himaudit.scan.gx_duckdb as gxd
+
+    seen: list[tuple[list, list]] = []
+    real = gxd._split_bundle
+
+    def both(conn, cursor, statement, params, context, executemany):  # noqa: ANN001, ANN202
+        sql, p = real(conn, cursor, statement, params, context, executemany)
+        if sql != statement:
+            cursor.execute(statement, p)
+            want = cursor.fetchall()
+            cursor.execute(sql, p)
+            seen.append((want, cursor.fetchall()))
+        return sql, p
+
+    monkeypatch.setattr(gxd, "_split_bundle", both)
+    rules = [r for r in list_rules(python=False) if r.kind == "gx"]
+    gxd.run_gx_rules(warehouse, rules)
+    assert len(seen) >= 10, "GX's bundled query changed shape: workaround 8 no longer fires"
+    for want, got in seen:
+        assert [[None if v is None else int(v) for v in r] for r in got] == [
+            [None if v is None else int(v) for v in r] for r in want
+        ]
+    values = [v for want, _ in seen for v in want[0]]
+    assert None in values and any(v for v in values)  # empty tables and real failures
+
+
+def test_threaded_run_equals_sequential(
+    warehouse: Path, outcomes: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Workaround 7: tables validated on two threads give the same findings, in the same
+    order, as one thread."""
+    import himaudit.scan.gx_duckdb as gxd
+
+    assert gxd.GX_THREADS == 2
+    monkeypatch.setattr(gxd, "GX_THREADS", 1)
+    rules = [r for r in list_rules(python=False) if r.kind == "gx"]
+    sequential = gxd.run_gx_rules(warehouse, rules)
+    assert sequential.keys() == outcomes.keys()
+    for rule_id, table in outcomes.items():
+        assert not isinstance(table, BaseException), f"{rule_id}: {table}"
+        assert table.equals(sequential[rule_id]), rule_id
