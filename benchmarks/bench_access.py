@@ -113,7 +113,7 @@ def _time_rules(db: str, as_of) -> None:  # noqa: ANN001
     from himaudit.scan.registry import list_rules
     from himaudit.scan.runner import rule_params, run_rule, run_summary
 
-    con = duckdb.connect(db, read_only=True)
+    con = duckdb.connect(db)  # writable: rules create the derived.* views they read
     con.execute("SET memory_limit = '4GB'")
     events = con.execute("SELECT count(*) FROM access_log").fetchall()[0][0]
     total = time.perf_counter()

@@ -14,19 +14,10 @@ description: >
   compared case- and punctuation-insensitively — regardless of any treatment relationship.
 ---*/
 WITH roster AS (
-    SELECT user_id, role,
-           regexp_replace(lower(first_name), '[^a-z]', '', 'g') AS fn,
-           regexp_replace(lower(last_name), '[^a-z]', '', 'g') AS ln,
-           birth_date,
-           regexp_replace(lower(address), '[^a-z0-9]', '', 'g') AS addr
-    FROM users
+    -- linkage keys normalised once, identically for both sides
+    SELECT * FROM derived.workforce_identity
 ), mpi AS (
-    SELECT mrn,
-           regexp_replace(lower(first_name), '[^a-z]', '', 'g') AS fn,
-           regexp_replace(lower(last_name), '[^a-z]', '', 'g') AS ln,
-           birth_date,
-           regexp_replace(lower(address), '[^a-z0-9]', '', 'g') AS addr
-    FROM patients
+    SELECT * FROM derived.patient_identity
 ), matches AS (
     SELECT r.user_id, m.mrn, 'name+birth_date' AS matched_on
     FROM roster r JOIN mpi m ON m.fn = r.fn AND m.ln = r.ln AND m.birth_date = r.birth_date

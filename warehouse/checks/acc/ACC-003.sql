@@ -17,21 +17,10 @@ description: >
   that is the user's own identity is reported by ACC-002 instead.
 ---*/
 WITH roster AS (
-    SELECT user_id,
-           regexp_replace(lower(first_name), '[^a-z]', '', 'g') AS fn,
-           regexp_replace(lower(last_name), '[^a-z]', '', 'g') AS ln,
-           birth_date,
-           regexp_replace(lower(address), '[^a-z0-9]', '', 'g') AS addr,
-           regexp_replace(phone, '[^0-9]', '', 'g') AS ph
-    FROM users
+    -- linkage keys normalised once, identically for both sides
+    SELECT * FROM derived.workforce_identity
 ), mpi AS (
-    SELECT mrn,
-           regexp_replace(lower(first_name), '[^a-z]', '', 'g') AS fn,
-           regexp_replace(lower(last_name), '[^a-z]', '', 'g') AS ln,
-           birth_date,
-           regexp_replace(lower(address), '[^a-z0-9]', '', 'g') AS addr,
-           regexp_replace(phone, '[^0-9]', '', 'g') AS ph
-    FROM patients
+    SELECT * FROM derived.patient_identity
 ), matches AS (
     SELECT r.user_id, m.mrn, 'last_name+address' AS matched_on
     FROM roster r JOIN mpi m ON m.ln = r.ln AND m.addr = r.addr
@@ -52,12 +41,9 @@ WITH roster AS (
     GROUP BY f.user_id, f.mrn
 ), links AS (
     -- only the linked relatives' encounters (a few thousand of millions)
-    SELECT ct.user_id, e.mrn, e.admit_at, coalesce(e.discharge_at, $as_of) AS discharge_at
-    FROM care_team ct JOIN encounters e ON e.encounter_id = ct.encounter_id
-    WHERE e.mrn IN (SELECT mrn FROM family_pairs)
-    UNION ALL
-    SELECT e.attending_id AS user_id, e.mrn, e.admit_at, coalesce(e.discharge_at, $as_of) AS discharge_at
-    FROM encounters e WHERE e.attending_id IS NOT NULL AND e.mrn IN (SELECT mrn FROM family_pairs)
+    SELECT user_id, mrn, admit_at, coalesce(discharge_at, $as_of) AS discharge_at
+    FROM derived.treatment_links
+    WHERE mrn IN (SELECT mrn FROM family_pairs)
 ), roles AS (
     SELECT user_id, min(role) AS role FROM users GROUP BY user_id
 )

@@ -18,12 +18,9 @@ description: >
 WITH vip AS (
     SELECT DISTINCT mrn FROM patients WHERE is_vip
 ), links AS (
-    SELECT ct.user_id, e.mrn, e.admit_at, coalesce(e.discharge_at, $as_of) AS discharge_at
-    FROM care_team ct JOIN encounters e ON e.encounter_id = ct.encounter_id
-    WHERE e.mrn IN (SELECT mrn FROM vip)
-    UNION ALL
-    SELECT e.attending_id AS user_id, e.mrn, e.admit_at, coalesce(e.discharge_at, $as_of) AS discharge_at
-    FROM encounters e WHERE e.attending_id IS NOT NULL AND e.mrn IN (SELECT mrn FROM vip)
+    SELECT user_id, mrn, admit_at, coalesce(discharge_at, $as_of) AS discharge_at
+    FROM derived.treatment_links
+    WHERE mrn IN (SELECT mrn FROM vip)
 ), roles AS (
     SELECT user_id, min(role) AS role FROM users GROUP BY user_id
 )

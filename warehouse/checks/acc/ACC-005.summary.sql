@@ -2,11 +2,8 @@
 -- (care team / attending within ± window_days) or, for operational roles, by an encounter
 -- within ± purpose_days — the figure Maize-style monitoring tools report (> 94% typical).
 WITH links AS (
-    SELECT ct.user_id, e.mrn, e.admit_at, coalesce(e.discharge_at, $as_of) AS discharge_at
-    FROM care_team ct JOIN encounters e ON e.encounter_id = ct.encounter_id
-    UNION ALL
-    SELECT e.attending_id AS user_id, e.mrn, e.admit_at, coalesce(e.discharge_at, $as_of) AS discharge_at
-    FROM encounters e WHERE e.attending_id IS NOT NULL
+    SELECT user_id, mrn, admit_at, coalesce(discharge_at, $as_of) AS discharge_at
+    FROM derived.treatment_links
 ), untreated AS (
     SELECT a.event_id, a.user_id, a.mrn, a.accessed_at
     FROM access_log a

@@ -18,7 +18,7 @@ WITH ages AS (
     SELECT p.mrn,
            p.birth_date,
            p.death_date,
-           -- completed years, exact and portable (no date_diff('year') boundary counting)
+           -- completed years, exact and portable (counting calendar-year boundaries would add a year before the birthday)
            extract(year FROM $as_of) - extract(year FROM p.birth_date)
              - CASE WHEN extract(month FROM $as_of) * 100 + extract(day FROM $as_of)
                          < extract(month FROM p.birth_date) * 100 + extract(day FROM p.birth_date)
