@@ -185,36 +185,112 @@ def test_memoised_configuration_matches_gx_and_is_scoped() -> None:
     assert Expectation.__dict__["configuration"] is original
 
 
-def test_primary_keys_answered_from_duckdb_catalogue(warehouse: Path) -> None:
-    """Workaround 6: GX's column metadata asks the inspector for primary keys; the answer
-    comes from duckdb_constraints(), and GX still reflects every column of the table."""
-    from great_expectations.expectations.metrics.util import get_sqlalchemy_column_metadata
-    from sqlalchemy import quoted_name
+def test_reflection_answered_from_duckdb_catalogue(
+    warehouse: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Workaround 6: during a real validation (GX builds a fresh inspector per batch) no
+    pg_catalog reflection and no ``LIMIT`` column fallback reach DuckDB, and the column
+    metadata GX gets equals what its own fallback gives (names, table order, primary key)."""
+    import duckdb_engine
+    import sqlalchemy as sa
+    from great_expectations.expectations.metrics.util import (
+        column_reflection_fallback,
+        get_sqlalchemy_column_metadata,
+    )
 
-    from himaudit.scan.gx_duckdb import GXWarehouse
+    import himaudit.scan.gx_duckdb as gxd
+
+    sent: list[str] = []
+    real = duckdb_engine.CursorWrapper.execute
+
+    def spy(self, statement, parameters=None, context=None):  # noqa: ANN001, ANN202
+        sent.append(statement)
+        return real(self, statement, parameters, context)
+
+    monkeypatch.setattr(duckdb_engine.CursorWrapper, "execute", spy)
+    rules = [r for r in list_rules(python=False) if r.kind == "gx"]
+    gxd.run_gx_rules(warehouse, rules)
+    assert any("unexpected_count" in s for s in sent), "the spy saw no validation at all"
+    reflective = [
+        s for s in sent if "pg_catalog" in s or s.startswith("SELECT * ") and "LIMIT" in s
+    ]
+    assert reflective == [], f"GX reflected through SQL again: {reflective[0][:120]}"
 
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
-        want = {
-            t: list(c)
-            for t, c in con.execute(
+        pks = dict(
+            con.execute(
                 "SELECT table_name, constraint_column_names FROM duckdb_constraints() "
                 "WHERE constraint_type = 'PRIMARY KEY'"
             ).fetchall()
-        }
-        columns = [r[0] for r in con.execute("DESCRIBE patients").fetchall()]
+        )
     finally:
         con.close()
-    gxw = GXWarehouse(warehouse)
+    gxw = gxd.GXWarehouse(warehouse)
     try:
-        inspector = gxw.engine.get_inspector()
-        pk = inspector.get_pk_constraint(table_name="patients")
-        assert pk["constrained_columns"] == want.get("patients", [])
-        meta = get_sqlalchemy_column_metadata(gxw.engine, quoted_name("patients", quote=False))
-        assert meta is not None
-        assert [m["name"] for m in meta] == columns
+        gxw._batch("patients")  # the batch replaces the inspector, as in a validation
+        meta = get_sqlalchemy_column_metadata(gxw.engine, sa.quoted_name("patients", quote=None))
+        stock = column_reflection_fallback(
+            sa.quoted_name("patients", quote=None), gxw.engine.engine.dialect, gxw.engine.engine
+        )
+        assert [dict(m) for m in meta or []] == [
+            {**c, "primary_key": c["name"] in pks.get("patients", [])} for c in stock
+        ]
     finally:
         gxw.close()
+
+
+def test_plain_json_ids_equal_gx_ids(warehouse: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Workaround 9: every metric id computed during a real validation with the JSON
+    conversion skipped equals the id GX's own conversion gives, and the skip fires."""
+    from great_expectations.core import id_dict
+
+    import himaudit.scan.gx_duckdb as gxd
+
+    original = id_dict.convert_to_json_serializable
+    converted = []  # what reached GX's own conversion from IDDict.to_id
+
+    def counting(data):  # noqa: ANN001, ANN202
+        converted.append(data)
+        return original(data)
+
+    monkeypatch.setattr(id_dict, "convert_to_json_serializable", counting)
+    real_to_id = id_dict.IDDict.to_id
+    seen: list[tuple[dict, tuple, dict, object]] = []
+
+    def spy(self, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        got = real_to_id(self, *args, **kwargs)
+        seen.append((dict(self), args, kwargs, got))
+        return got
+
+    monkeypatch.setattr(id_dict.IDDict, "to_id", spy)
+    gxd.run_gx_rules(warehouse, [r for r in list_rules(python=False) if r.kind == "gx"])
+    assert id_dict.convert_to_json_serializable is counting, "the patch outlived the stage"
+    multi_key = [s for s in seen if len(s[0]) > 1]  # only these reach the conversion
+    assert len(multi_key) > 500
+    assert len(converted) * 10 < len(multi_key), "workaround 9 no longer fires"
+    converted.clear()
+    for data, args, kwargs, got in seen:  # GX's own conversion now: same ids
+        assert real_to_id(id_dict.IDDict(data), *args, **kwargs) == got, data
+    assert len(converted) >= len(multi_key)
+
+
+@pytest.mark.parametrize(
+    ("value", "plain"),
+    [
+        ({"column": "mrn", "n": 3, "ok": True, "x": None, "f": 0.5, "l": [1, "a"]}, True),
+        ({"nested": {"batch_id": "b", "row_condition": None}}, True),
+        ({"when": __import__("datetime").date(2020, 1, 1)}, False),
+        ({"f": float("nan")}, False),
+        ({"s": {1, 2}}, False),
+        ({1: "non-str key"}, False),
+        ({"s": type("Sub", (str,), {})("x")}, False),
+    ],
+)
+def test_plain_json_is_strict(value: object, plain: bool) -> None:
+    from himaudit.scan.gx_duckdb import _plain_json
+
+    assert _plain_json(value) is plain
 
 
 def test_split_bundle_is_exact_and_fires(warehouse: Path, monkeypatch: pytest.MonkeyPatch) -> None:

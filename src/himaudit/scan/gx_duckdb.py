@@ -13,11 +13,14 @@ changes the behaviour they rely on:
 3. The warehouse is opened read-only (GX must not lock the file), in an ephemeral context
    (no ``gx/`` folder), with ``GX_ANALYTICS_ENABLED=false`` set before the import.
 4-6. Speed only (same results): ``Expectation.configuration`` is memoised during a
-   validation, primary keys come from ``duckdb_constraints()`` instead of a failing pg_catalog
-   query, and the ephemeral context skips re-serialising its config to YAML per asset.
+   validation, each batch's primary keys and column names come from DuckDB's catalogue
+   instead of slow (and, for columns, failing) pg_catalog reflection, and the ephemeral
+   context skips re-serialising its config to YAML per asset.
 7-8. Speed only (same results): tables are validated on two threads (own GX context and
    DuckDB connection each), and GX's bundled ``sum(CASE WHEN ...)`` aggregate is rewritten
    to one filtered count per condition, which DuckDB prunes with column statistics.
+9. Speed only (same ids): metric ids skip GX's JSON conversion of kwargs that are already
+   plain JSON (``IDDict.to_id``); anything else is converted by GX as before.
 
 Offending rows' keys come from GX's own ``unexpected_index_query`` (SQL), executed here in
 DuckDB — the rows never travel through pandas.
@@ -25,6 +28,7 @@ DuckDB — the rows never travel through pandas.
 
 from __future__ import annotations
 
+import math
 import os
 import queue
 import re
@@ -115,6 +119,59 @@ def memoised_configuration() -> Iterator[None]:
         Expectation.configuration = original  # type: ignore[method-assign]
 
 
+def _plain_json(value: Any) -> bool:
+    """True when ``value`` is already JSON as GX would make it: exact str/int/bool/None,
+    finite-or-infinite floats (GX maps only NaN), and lists/tuples/str-keyed dicts of those."""
+    t = type(value)
+    if value is None or t is str or t is int or t is bool:
+        return True
+    if t is float:
+        return not math.isnan(value)
+    if t in _JSON_DICTS:
+        return all(type(k) is str and _plain_json(v) for k, v in value.items())
+    if t is list or t is tuple:
+        return all(_plain_json(v) for v in value)
+    return False
+
+
+#: dict types whose JSON form is themselves (GX's IDDict is added on first use).
+_JSON_DICTS: set[type] = {dict}
+
+
+@contextmanager
+def plain_json_ids() -> Iterator[None]:
+    """Workaround 9 (speed): GX names every metric configuration by ``IDDict.to_id``, which
+    runs ``convert_to_json_serializable`` over its kwargs: an isinstance chain of ~30 tests
+    (numpy dtype checks included) per value, thousands of times per validation. For kwargs
+    that are already plain JSON that conversion returns an equal structure, so it is skipped
+    for them; anything else (dates, numpy, sets, str subclasses, NaN) still goes through
+    GX's own function. Only the name ``id_dict`` uses is replaced, for the validation."""
+    from great_expectations.core import id_dict
+
+    _JSON_DICTS.add(id_dict.IDDict)
+    original = id_dict.convert_to_json_serializable
+    if getattr(original, "_himaudit_plain", False):  # already on (run_gx_rules' threads)
+        yield
+        return
+
+    def convert(data: Any) -> Any:
+        return data if _plain_json(data) else original(data)
+
+    convert._himaudit_plain = True  # type: ignore[attr-defined]
+    id_dict.convert_to_json_serializable = convert
+    try:
+        yield
+    finally:
+        id_dict.convert_to_json_serializable = original
+
+
+@contextmanager
+def gx_speedups() -> Iterator[None]:
+    """Workarounds 4 and 9 together, for one validation or one multi-threaded GX stage."""
+    with memoised_configuration(), plain_json_ids():
+        yield
+
+
 class GXWarehouse:
     """An ephemeral GX context with one read-only SQL datasource over the warehouse file."""
 
@@ -138,7 +195,7 @@ class GXWarehouse:
         self.engine = self.datasource.get_execution_engine()
         self.engine.dialect_module = postgresql  # workaround 2: regex compiles as `~`
         event.listen(self.engine.engine, "before_cursor_execute", _split_bundle, retval=True)
-        self._answer_primary_keys()
+        self._answer_reflection()
         self._batches: dict[str, Any] = {}
 
     def validate(
@@ -156,25 +213,51 @@ class GXWarehouse:
             result_format["unexpected_index_column_names"] = key_columns(table)
             result_format["return_unexpected_index_query"] = True
         suite = self.gx.ExpectationSuite(name=f"himaudit_{table}", expectations=list(expectations))
-        with memoised_configuration():
+        with gx_speedups():
             return list(batch.validate(suite, result_format=result_format).results)
 
-    def _answer_primary_keys(self) -> None:
-        """Workaround 6 (speed): GX asks SQLAlchemy for each table's primary key (only to
-        flag it in column metadata); through the postgresql dialect that is a slow pg_catalog
-        query per table. Answer it from DuckDB's own catalogue, read once."""
+    def _answer_reflection(self) -> None:
+        """Workaround 6 (speed): GX describes each batch's table through the SQLAlchemy
+        inspector: a primary-key query and a column query against ``pg_catalog`` (the
+        postgresql dialect), and when the column query fails on DuckDB (it does: no
+        ``pg_collation``), a ``SELECT * ... LIMIT 1`` fallback that yields column names only.
+        Answer both from DuckDB's own catalogue, read once (the file is read-only), with what
+        GX's fallback would have produced: ``{"name": ...}`` per column, in table order.
+
+        GX builds a fresh inspector for every batch (``get_batch_data_and_markers`` resets
+        ``_inspector``), so the answers are installed by wrapping ``get_inspector`` rather than
+        on one inspector instance, which the next batch would discard."""
         with self.engine.get_connection() as conn:
-            rows = conn.exec_driver_sql(
+            pk_rows = conn.exec_driver_sql(
                 "SELECT table_name, constraint_column_names FROM duckdb_constraints() "
                 "WHERE constraint_type = 'PRIMARY KEY'"
             ).fetchall()
-        pks = {str(t): [str(c) for c in cols] for t, cols in rows}
-        inspector = self.engine.get_inspector()
+            col_rows = conn.exec_driver_sql(
+                "SELECT table_name, column_name FROM duckdb_columns() "
+                "WHERE schema_name = current_schema() AND database_name = current_database() "
+                "ORDER BY table_name, column_index"
+            ).fetchall()
+        pks = {str(t): [str(c) for c in cols] for t, cols in pk_rows}
+        columns: dict[str, list[str]] = {}
+        for t, c in col_rows:
+            columns.setdefault(str(t), []).append(str(c))
 
         def get_pk_constraint(table_name: str, schema: str | None = None, **_: Any) -> dict:
             return {"constrained_columns": pks.get(str(table_name), []), "name": None}
 
-        inspector.get_pk_constraint = get_pk_constraint
+        def get_columns(table_name: str, schema: str | None = None, **_: Any) -> list[dict]:
+            return [{"name": c} for c in columns.get(str(table_name), [])]
+
+        build = self.engine.get_inspector
+
+        def get_inspector() -> Any:
+            inspector = build()
+            if inspector.__dict__.get("get_columns") is not get_columns:
+                inspector.get_pk_constraint = get_pk_constraint
+                inspector.get_columns = get_columns
+            return inspector
+
+        self.engine.get_inspector = get_inspector
 
     def _batch(self, table: str) -> Any:
         """One table asset and whole-table batch per table, reused by the keys pass. No batch
@@ -319,7 +402,7 @@ def run_gx_rules(wh: Path, rules: Sequence[Rule]) -> dict[str, Any]:
             pool.put(gxw)
 
     opened: list[GXWarehouse] = []
-    with memoised_configuration():  # once for all threads: a per-thread patch would race
+    with gx_speedups():  # once for all threads: a per-thread patch would race
         try:
             for _ in range(n):
                 opened.append(GXWarehouse(wh))
