@@ -179,9 +179,15 @@ def test_memoised_configuration_matches_gx_and_is_scoped() -> None:
             first.kwargs["column"] = "changed"  # a caller's edit must not leak to the next read
             first.meta["x"] = 1
             assert exp.configuration.to_json_dict() == want
+            twin = exp.configuration.to_domain_obj()  # a new instance, same field objects
+            assert twin is not exp and twin.configuration.to_json_dict() == want
         exp = suite.expectations[0]
+        twin = exp.configuration.to_domain_obj()
         exp.column = "other_column"  # a reassigned field is dumped again
         assert exp.configuration.kwargs["column"] == "other_column"
+        assert twin.configuration.kwargs["column"] == expected[0]["kwargs"]["column"]
+        other = type(exp)(**{**expected[0]["kwargs"], "column": "third"})  # new values
+        assert other.configuration.kwargs["column"] == "third"
     assert Expectation.__dict__["configuration"] is original
 
 

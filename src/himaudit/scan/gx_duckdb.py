@@ -83,10 +83,14 @@ def memoised_configuration() -> Iterator[None]:
     its pydantic dump instead of redoing it on each of the ~76 reads per expectation.
 
     GX 1.24 rebuilds the property from ``self.dict()`` every time (most of the Python cost of
-    a run). The memo is scoped to one validation and keyed on the instance *and* the identity
-    of every field value, so a reassigned field is dumped again; each read still returns a
-    fresh ``ExpectationConfiguration`` with its own top-level ``kwargs``/``meta`` dicts, so a
-    caller that edits them affects nobody else (as with GX's own property)."""
+    a run), and builds ~9 instances per expectation (``to_domain_obj``), all holding the
+    same field value objects. The memo is scoped to one validation and keyed on the class,
+    the field names and the *identity* of every field value: an instance whose fields are
+    the very same objects dumps to the same configuration, and a reassigned field is dumped
+    again. Each entry keeps its instance (hence those values) alive, so no id is reused
+    while the memo lives. Each read still returns a fresh ``ExpectationConfiguration`` with
+    its own top-level ``kwargs``/``meta`` dicts, so a caller that edits them affects nobody
+    else (as with GX's own property)."""
     from great_expectations.expectations.expectation import Expectation
 
     original = Expectation.__dict__["configuration"]
@@ -96,15 +100,15 @@ def memoised_configuration() -> Iterator[None]:
     if not isinstance(original, property) or original.fget is None:  # pragma: no cover
         raise RuntimeError("GX changed Expectation.configuration; re-check gx_duckdb workaround 4")
     build = original.fget
-    memo: dict[int, tuple[Any, tuple[int, ...], Any]] = {}
+    memo: dict[tuple[Any, ...], tuple[Any, Any]] = {}
 
     def configuration(self: Any) -> Any:
-        stamp = tuple(id(v) for v in self.__dict__.values())
-        hit = memo.get(id(self))
-        if hit is None or hit[0] is not self or hit[1] != stamp:
-            hit = (self, stamp, build(self))
-            memo[id(self)] = hit  # keeps self alive, so its id is not reused meanwhile
-        cfg = hit[2]
+        fields = self.__dict__
+        key = (type(self), tuple(fields), *map(id, fields.values()))
+        hit = memo.get(key)
+        if hit is None:
+            hit = memo[key] = (self, build(self))  # keeps self and its field values alive
+        cfg = hit[1]
         return type(cfg)(
             type=cfg.type, kwargs=dict(cfg.kwargs), meta=dict(cfg.meta), notes=cfg.notes,
             description=cfg.description, severity=cfg.severity, id=cfg.id,
