@@ -162,13 +162,14 @@ def report(data: Path, work: Path, selectors: list[str] | None, repeat: int, top
     gx_ratio = gx_s / max(gx_sql_s, 1e-9)
     print(f"SQL rules in the scan vs bare DuckDB: {by_kind['sql']:.2f} s / {bare_s:.2f} s = "
           f"{sql_ratio:.2f}x")  # fmt: skip
-    print(f"whole scan vs bare SQL rules: {scan_ratio:.2f}x (includes load, GX, Python rules)")
+    print(f"whole scan vs bare SQL rules: {scan_ratio:.2f}x (information only: the scan also "
+          f"loads the files, runs GX and the Python rules, which have no bare-SQL twin)")  # fmt: skip
     print(f"GX validation {gx_s:.2f} s vs SQL equivalents {gx_sql_s:.2f} s = {gx_ratio:.2f}x "
           f"(best of {repeat} each)")  # fmt: skip
     print(f"peak RSS of the scan: {scan_rss:.2f} GB")
     print(f"targets: scan <= 120 s {verdict(scan_s <= 120)}; RSS <= 4 GB {verdict(scan_rss <= 4)}; "
-          f"<= 2x bare SQL {verdict(sql_ratio <= 2)} (in-scan SQL rules), "
-          f"{verdict(scan_ratio <= 2)} (whole scan); GX <= 1.5x SQL {verdict(gx_ratio <= 1.5)}")  # fmt: skip
+          f"SQL rules <= 2x bare SQL {verdict(sql_ratio <= 2)}; "
+          f"GX <= 1.5x SQL {verdict(gx_ratio <= 1.5)}")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""Shared fixtures only (keep small): bundled sample paths and a loaded sample warehouse."""
+"""Shared fixtures only (keep small): bundled sample paths, a loaded sample warehouse and a
+rules directory holding one broken rule."""
 
 from __future__ import annotations
 
@@ -24,3 +25,17 @@ def sample_warehouse(tmp_path_factory: pytest.TempPathFactory, sample_dir: Path)
     path = tmp_path_factory.mktemp("sample") / "sample.duckdb"
     load_directory(sample_dir, path)
     return path
+
+
+@pytest.fixture
+def broken_rules_dir(tmp_path: Path) -> Path:
+    """A ``--rules-dir`` with ZZ-001, a valid header over SQL that fails at run time."""
+    rules = tmp_path / "rules"
+    (rules / "zz").mkdir(parents=True)
+    (rules / "zz" / "ZZ-001.sql").write_text(
+        "/*---\nid: ZZ-001\ntitle: Broken\nfamily: ZZ\nseverity: low\n"
+        "kahn: {category: conformance, context: verification}\ntables: [patients]\n"
+        "record_table: patients\nrecord_key: mrn\ncitation: none\ndescription: broken on purpose\n"
+        "---*/\nSELECT mrn AS record_key FROM patients WHERE no_such_column = 1\n"
+    )
+    return rules

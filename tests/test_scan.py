@@ -73,18 +73,10 @@ def test_failed_rules_findings_and_outputs(tmp_path: Path) -> None:
     assert scan(wh, out, as_of=AS_OF, rules=["DQ-010"], fail_on="critical").exit_code == 0
 
 
-def test_broken_rule_is_error_and_scan_continues(tmp_path: Path) -> None:
-    rules_dir = tmp_path / "rules" / "zz"
-    rules_dir.mkdir(parents=True)
-    (rules_dir / "ZZ-001.sql").write_text(
-        "/*---\nid: ZZ-001\ntitle: Broken\nfamily: ZZ\nseverity: low\n"
-        "kahn: {category: conformance, context: verification}\ntables: [patients]\n"
-        "record_table: patients\nrecord_key: mrn\ncitation: none\ndescription: broken on purpose\n"
-        "---*/\nSELECT mrn AS record_key FROM patients WHERE no_such_column = 1\n"
-    )
+def test_broken_rule_is_error_and_scan_continues(tmp_path: Path, broken_rules_dir: Path) -> None:
     wh = make_warehouse(tmp_path / "in.duckdb")
     result = scan(
-        wh, tmp_path / "out", as_of=AS_OF, rules=["ZZ", "DQ-030"], rules_dirs=[tmp_path / "rules"]
+        wh, tmp_path / "out", as_of=AS_OF, rules=["ZZ", "DQ-030"], rules_dirs=[broken_rules_dir]
     )
     by_id = {r["rule_id"]: r for r in result.rules}
     assert by_id["ZZ-001"]["status"] == "error" and "no_such_column" in by_id["ZZ-001"]["error"]
