@@ -84,6 +84,7 @@ def prepare_warehouse(
             load_directory(input_path, tmp, **kwargs)
         elif is_warehouse_file(input_path):
             shutil.copyfile(input_path, tmp)
+            _conform_copy(tmp, str(input_path))
         else:
             raise InputError(
                 "INPUT must be a directory of table files or a .duckdb warehouse",
@@ -100,6 +101,22 @@ def prepare_warehouse(
         tmp.unlink(missing_ok=True)
         Path(f"{tmp}.wal").unlink(missing_ok=True)
     return target
+
+
+def _conform_copy(copy: Path, source: str) -> None:
+    """Hold the scan's copy of a warehouse INPUT to the data contract (scan/conform.py)."""
+    import duckdb
+
+    from himaudit.scan.conform import conform_warehouse
+
+    try:
+        con = duckdb.connect(str(copy))
+    except duckdb.Error as err:
+        raise InputError(f"is not a readable DuckDB database ({err})", file=source) from err
+    try:
+        conform_warehouse(con, source)
+    finally:
+        con.close()
 
 
 def manifest_as_of(input_path: Path) -> datetime | None:
