@@ -87,7 +87,33 @@ def test_required_fields(outcomes: dict) -> None:
 
 def test_identifier_and_code_shapes(outcomes: dict) -> None:
     # regex expectations compile to `~` through the postgresql dialect and run in DuckDB
-    assert _keys(outcomes, "DQ-102") == {("patients", "M 0003")}
+    assert _keys(outcomes, "DQ-102") == {("patients", "M 0003"), ("diagnoses", "E2:1")}
+
+
+def test_icd10cm_shape_fits_every_code_of_the_code_set() -> None:
+    """DQ-102's ICD-10-CM shape (diagnoses suite) accepts every code of the bundled code set,
+    dotted and undotted (FY2026's QA0.0 has a letter second), in either case, and refuses
+    malformed ones."""
+    import json
+    import re
+
+    from himaudit.paths import expectations_dir
+    from himaudit.reference.icd10cm import icd10cm_arrow
+
+    suite = json.loads((expectations_dir() / "diagnoses.json").read_text())
+    (regex,) = [
+        e["kwargs"]["regex"]
+        for e in suite["expectations"]
+        if e["meta"]["rule_id"] == "DQ-102" and e["kwargs"]["column"] == "code"
+    ]
+    shape = re.compile(regex)
+    table = icd10cm_arrow()
+    codes = table.column("code").to_pylist() + table.column("code_dotted").to_pylist()
+    assert len(codes) > 190_000
+    assert [c for c in codes if not shape.fullmatch(c)] == []
+    for bad in ("11.9X", "E11 9", "E11.", "E11.91234", "E1", "E11-9", " E11.9"):
+        assert not shape.fullmatch(bad), bad
+    assert shape.fullmatch("e11.9") and shape.fullmatch("e119")  # case is not judged
 
 
 def test_contact_formats_one_finding_per_row(outcomes: dict) -> None:
