@@ -56,6 +56,11 @@ def expectation_sql(table: str, exp: dict, *, keys: bool = False) -> str:
         lo = kw.get("min_value")
         lo = f"'{lo}'" if isinstance(lo, str) else lo
         cond = f"{col} IS NOT NULL AND {col} < {lo}"
+    elif kind == "expect_column_values_to_be_unique_key":  # rows whose key is duplicated
+        key = ", ".join([col, *kw.get("with_columns", [])])
+        nonnull = " AND ".join(f"{c} IS NOT NULL" for c in key.split(", "))
+        cond = (f"({key}) IN (SELECT {key} FROM {table} WHERE {nonnull} "
+                f"GROUP BY ALL HAVING count(*) > 1)")  # fmt: skip
     else:
         raise ValueError(kind)
     what = ", ".join(key_columns(table)) if keys else "count(*)"

@@ -7,6 +7,7 @@ dialect, unexpected_index_query, and every connection being closed afterwards.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -32,7 +33,13 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     con.execute(
         "INSERT INTO diagnoses (encounter_id, seq, code) VALUES "
-        "('E1', 1, 'E11.9'), ('E1', 2, 'U071'), ('E1', 0, 'I10'), ('E2', 1, '11.9X')"
+        "('E1', 1, 'E11.9'), ('E1', 2, 'U071'), ('E1', 0, 'I10'), ('E2', 1, '11.9X'), "
+        "('E1', 1, 'I10'), ('E3', NULL, 'I10'), ('E3', NULL, 'I10')"  # E1:1 twice; NULL keys
+    )
+    con.execute(  # U1 three times: a duplicated key
+        "INSERT INTO users (user_id, first_name, last_name, role, hired_at) "
+        "SELECT u, 'Al', 'Ng', 'nurse', TIMESTAMP '2020-01-01' "
+        "FROM (VALUES ('U1'), ('U1'), ('U1'), ('U2')) AS t(u)"
     )
     con.execute(
         "INSERT INTO procedures (encounter_id, seq, code_system, code, units, performed_at) VALUES "
@@ -82,7 +89,50 @@ def test_gx_version_and_persisted_connection_hook() -> None:
 
 
 def test_required_fields(outcomes: dict) -> None:
-    assert _keys(outcomes, "DQ-101") == {("patients", "M00000002")}
+    # a NULL key part shows as empty: the two (E3, NULL) lines are one finding "E3:"
+    assert _keys(outcomes, "DQ-101") == {("patients", "M00000002"), ("diagnoses", "E3:")}
+
+
+def test_duplicate_keys_one_finding_per_key(outcomes: dict) -> None:
+    """DQ-020 (expect_column_values_to_be_unique_key): one finding per duplicated key, with
+    its row count; rows with a NULL key part are not judged."""
+    assert _keys(outcomes, "DQ-020") == {("diagnoses", "E1:1"), ("users", "U1")}
+    evidence = {r["record_key"]: json.loads(r["evidence"]) for r in outcomes["DQ-020"].to_pylist()}
+    assert evidence["U1"]["copies"] == 3 and evidence["E1:1"]["copies"] == 2
+    assert "appears 3 times in users" in outcomes["DQ-020"].to_pylist()[1]["message"]
+
+
+def test_unique_key_counts_like_gx_own_expectations(warehouse: Path) -> None:
+    """The grouped condition counts exactly the rows GX's own (window-based) uniqueness
+    expectations count, on a single and on a compound key."""
+    from himaudit.scan.gx_duckdb import GXWarehouse
+
+    gxw = GXWarehouse(warehouse)
+    try:
+        for table, ours, stock in [
+            ("users", {"column": "user_id"},
+             ("expect_column_values_to_be_unique", {"column": "user_id"})),
+            ("diagnoses", {"column": "encounter_id", "with_columns": ["seq"]},
+             ("expect_compound_columns_to_be_unique", {"column_list": ["encounter_id", "seq"],
+                                                       "ignore_row_if": "any_value_is_missing"})),
+        ]:  # fmt: skip
+            suite = gxw.gx.ExpectationSuite(
+                name=f"compare_{table}",
+                expectations=[
+                    {"type": "expect_column_values_to_be_unique_key", "kwargs": ours,
+                     "meta": {"himaudit_item": "ours"}},
+                    {"type": stock[0], "kwargs": stock[1], "meta": {"himaudit_item": "stock"}},
+                ],
+            )  # fmt: skip
+            results = gxw._batch(table).validate(suite, result_format="SUMMARY").results
+            counts = {
+                r.expectation_config.meta["himaudit_item"]: r.result.get("unexpected_count")
+                for r in results
+            }
+            assert not any(r.success for r in results), table
+            assert counts["ours"] is not None and counts["ours"] == counts["stock"], counts
+    finally:
+        gxw.close()
 
 
 def test_identifier_and_code_shapes(outcomes: dict) -> None:

@@ -51,6 +51,9 @@ PHI_COLUMNS = frozenset(
 )
 
 
+#: The key-uniqueness expectation himaudit adds to GX (scan/gx_unique.py, rule DQ-020).
+UNIQUE_KEY = "expect_column_values_to_be_unique_key"
+
 #: Tables validated at once (workaround 7); DuckDB runs each query on all cores anyway.
 GX_THREADS = 2
 
@@ -68,6 +71,8 @@ def import_gx() -> Any:
     os.environ["GX_ANALYTICS_ENABLED"] = "false"
     import great_expectations as gx
     from great_expectations.execution_engine import sqlalchemy_execution_engine as see
+
+    import himaudit.scan.gx_unique  # noqa: F401 - registers expect_column_values_to_be_unique_key
 
     if "duckdb" not in see._PERSISTED_CONNECTION_DIALECTS:
         see._PERSISTED_CONNECTION_DIALECTS = (
@@ -301,7 +306,10 @@ class GXWarehouse:
         self.datasource.get_engine().dispose()
 
 
-_BUNDLE_ITEM = re.compile(r'sum\(CASE WHEN (\(.*?\)) THEN (\$\d+) ELSE (\$\d+) END\) AS ("[^"]+")')
+_BUNDLE_ITEM = re.compile(
+    r'sum\(CASE WHEN (\(.*?\)) THEN (\$\d+) ELSE (\$\d+) END\) AS ("[^"]+")', re.DOTALL
+)
+_PLACEHOLDER = re.compile(r"\$\d+")
 _BUNDLE = re.compile(
     rf"SELECT ({_BUNDLE_ITEM.pattern}(?:, {_BUNDLE_ITEM.pattern})*) \n"
     r"FROM \(SELECT \* \nFROM (\w+) \nWHERE true\) AS anon_1",
@@ -338,6 +346,8 @@ def _split_bundle(
         f"SELECT {', '.join(items)} FROM (SELECT list(k ORDER BY i) AS k "
         f"FROM ({' UNION ALL '.join(counts)}) AS c) AS l"
     )
+    if sorted(_PLACEHOLDER.findall(sql)) != sorted(_PLACEHOLDER.findall(statement)):
+        return statement, params  # not parsed exactly (every parameter must survive): as is
     return sql, params
 
 
@@ -354,22 +364,33 @@ def key_columns(table: str) -> list[str]:
 def findings_from_query(
     gxw: GXWarehouse, rule_id: str, table: str, exp: dict[str, Any], query: str
 ) -> pa.Table:
-    """Run GX's unexpected_index_query in DuckDB and shape its rows as findings."""
+    """Run GX's unexpected_index_query in DuckDB and shape its rows as findings: one per
+    record key (a duplicated key's rows are one finding, with how many rows share it)."""
     column = exp.get("kwargs", {}).get("column", "")
     index = key_columns(table)
     names = [f"c{i}" for i in range(len(index) + 1)]  # index columns, then the value
     pos = {c: f"c{i}" for i, c in enumerate(index)}
-    key_sql = " || ':' || ".join(f"CAST({pos[k]} AS VARCHAR)" for k in load_contract()[table].key)
-    value_sql = "'(masked)'" if column in PHI_COLUMNS else f"CAST({names[-1]} AS VARCHAR)"
-    kind = str(exp.get("type", "")).removeprefix("expect_column_values_to_").replace("_", " ")
+    key_sql = " || ':' || ".join(  # a NULL key part reads as empty ("E3:"), not a NULL key
+        f"coalesce(CAST({pos[k]} AS VARCHAR), '')" for k in load_contract()[table].key
+    )
+    value = "'(masked)'" if column in PHI_COLUMNS else f"CAST({names[-1]} AS VARCHAR)"
+    kind = re.sub(r"^expect_(column_values_to_)?", "", str(exp.get("type", ""))).replace("_", " ")
+    copies, message = "", f"""'{table}.{column} fails "{kind}" ({rule_id})'"""
+    if exp.get("type") == UNIQUE_KEY:
+        copies = ", copies := count(*)"
+        message = (
+            f"'Key ' || record_key || ' appears ' || count(*) || ' times in {table} ({rule_id})'"
+        )
     sql = f"""
-        SELECT DISTINCT {key_sql} AS record_key, '{table}' AS table_name,
-               CAST({pos.get("mrn", "NULL")} AS VARCHAR) AS mrn,
-               CAST({pos.get("user_id", "NULL")} AS VARCHAR) AS user_id,
-               '{table}.{column} fails "{kind}" ({rule_id})' AS message,
-               CAST(to_json(struct_pack(column_name := '{column}', value := {value_sql},
-                                   expectation := '{exp.get("type", "")}')) AS VARCHAR) AS evidence
-        FROM ({query.strip().rstrip(";")}) AS q({", ".join(names)})"""
+        SELECT record_key, '{table}' AS table_name, min(mrn) AS mrn, min(user_id) AS user_id,
+               {message} AS message,
+               CAST(to_json(struct_pack(column_name := '{column}', value := min(value),
+                                   expectation := '{exp.get("type", "")}'{copies})) AS VARCHAR)
+                 AS evidence
+        FROM (SELECT {key_sql} AS record_key, CAST({pos.get("mrn", "NULL")} AS VARCHAR) AS mrn,
+                     CAST({pos.get("user_id", "NULL")} AS VARCHAR) AS user_id, {value} AS value
+              FROM ({query.strip().rstrip(";")}) AS q({", ".join(names)})) AS r
+        GROUP BY record_key"""
     return gxw.query_arrow(sql)
 
 

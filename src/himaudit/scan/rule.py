@@ -35,7 +35,7 @@ OPTIONAL_KEYS = ("thresholds", "applies_when")
 RULE_ID_RE = re.compile(r"^([A-Z]{2,5})-(\d{3})$")
 #: Non-canonical tables a rule may read (load-conformance records, reference data).
 EXTRA_TABLE_RE = re.compile(r"^(audit\.load_issues|audit\.loaded_tables|ref\.\w+)$")
-#: record_table "*" means the rule's SQL returns a table_name column (DQ-001, DQ-020).
+#: record_table "*" means the rule's SQL returns a table_name column (DQ-001, the GX rules).
 ANY_TABLE = "*"
 
 HEADER_FORM = (
