@@ -146,7 +146,7 @@ def report(data: Path, work: Path, selectors: list[str] | None, repeat: int, top
     gx_sql_s = best_of(repeat, gx_sql)
     con.close()
 
-    from himaudit.scan.gx_duckdb import run_gx_rules
+    from himaudit.scan.gx_stage import run_gx_rules
 
     gx_s = best_of(repeat, lambda: run_gx_rules(wh, gx_rules))  # GX already imported by the scan
     n_exp = sum(len(r.expectation["items"]) for r in gx_rules)

@@ -1,4 +1,5 @@
-"""GX 1.24 pushed down to DuckDB: the workarounds in himaudit.scan.gx_duckdb still hold.
+"""GX 1.24 pushed down to DuckDB: the workarounds in himaudit.scan.gx_duckdb still hold,
+and the GX stage (himaudit.scan.gx_stage) turns failed expectations into findings.
 
 These tests fail loudly when a GX / duckdb-engine release changes what the workarounds rely
 on (FACTS.md): the persisted-connection tuple, regex compiling through the postgresql
@@ -15,6 +16,7 @@ import duckdb
 import pytest
 
 from himaudit.load.warehouse import init_warehouse
+from himaudit.scan.gx_stage import run_gx_rules
 from himaudit.scan.registry import list_rules
 
 pytestmark = pytest.mark.slow
@@ -52,7 +54,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def outcomes(warehouse: Path) -> dict:
-    from himaudit.scan.gx_duckdb import run_gx_rules
+    from himaudit.scan.gx_stage import run_gx_rules
 
     rules = [r for r in list_rules(python=False) if r.kind == "gx"]
     cwd = Path.cwd()
@@ -195,7 +197,7 @@ def test_regex_without_dialect_workaround_still_fails(warehouse: Path) -> None:
             [{"type": "expect_column_values_to_match_regex",
               "kwargs": {"column": "mrn", "regex": "^M[0-9]{8}$"}, "meta": {}}],
         )  # fmt: skip
-        from himaudit.scan.gx_duckdb import raised_exception
+        from himaudit.scan.gx_stage import raised_exception
 
         assert raised_exception(results[0].to_json_dict()), "GX now runs regex on duckdb"
     finally:
@@ -231,7 +233,8 @@ def test_memoised_configuration_matches_gx_and_is_scoped() -> None:
     """Workaround 4: the memoised Expectation.configuration gives exactly GX's own answer for
     every shipped expectation, hands out independent copies, re-dumps a reassigned field and
     restores GX's property afterwards. Fails if GX 1.x changes the property it replaces."""
-    from himaudit.scan.gx_duckdb import _gx_expectation, import_gx, memoised_configuration
+    from himaudit.scan.gx_duckdb import import_gx, memoised_configuration
+    from himaudit.scan.gx_stage import _gx_expectation
 
     gx = import_gx()
     from great_expectations.expectations.expectation import Expectation
@@ -291,7 +294,7 @@ def test_reflection_answered_from_duckdb_catalogue(
 
     monkeypatch.setattr(duckdb_engine.CursorWrapper, "execute", spy)
     rules = [r for r in list_rules(python=False) if r.kind == "gx"]
-    gxd.run_gx_rules(warehouse, rules)
+    run_gx_rules(warehouse, rules)
     assert any("unexpected_count" in s for s in sent), "the spy saw no validation at all"
     reflective = [
         s for s in sent if "pg_catalog" in s or s.startswith("SELECT * ") and "LIMIT" in s
@@ -327,8 +330,6 @@ def test_plain_json_ids_equal_gx_ids(warehouse: Path, monkeypatch: pytest.Monkey
     conversion skipped equals the id GX's own conversion gives, and the skip fires."""
     from great_expectations.core import id_dict
 
-    import himaudit.scan.gx_duckdb as gxd
-
     original = id_dict.convert_to_json_serializable
     converted = []  # what reached GX's own conversion from IDDict.to_id
 
@@ -346,7 +347,7 @@ def test_plain_json_ids_equal_gx_ids(warehouse: Path, monkeypatch: pytest.Monkey
         return got
 
     monkeypatch.setattr(id_dict.IDDict, "to_id", spy)
-    gxd.run_gx_rules(warehouse, [r for r in list_rules(python=False) if r.kind == "gx"])
+    run_gx_rules(warehouse, [r for r in list_rules(python=False) if r.kind == "gx"])
     assert id_dict.convert_to_json_serializable is counting, "the patch outlived the stage"
     multi_key = [s for s in seen if len(s[0]) > 1]  # only these reach the conversion
     assert len(multi_key) > 500
@@ -394,7 +395,7 @@ def test_split_bundle_is_exact_and_fires(warehouse: Path, monkeypatch: pytest.Mo
 
     monkeypatch.setattr(gxd, "_split_bundle", both)
     rules = [r for r in list_rules(python=False) if r.kind == "gx"]
-    gxd.run_gx_rules(warehouse, rules)
+    run_gx_rules(warehouse, rules)
     assert len(seen) >= 10, "GX's bundled query changed shape: workaround 8 no longer fires"
     for want, got in seen:
         assert [[None if v is None else int(v) for v in r] for r in got] == [
@@ -402,20 +403,3 @@ def test_split_bundle_is_exact_and_fires(warehouse: Path, monkeypatch: pytest.Mo
         ]
     values = [v for want, _ in seen for v in want[0]]
     assert None in values and any(v for v in values)  # empty tables and real failures
-
-
-def test_threaded_run_equals_sequential(
-    warehouse: Path, outcomes: dict, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Workaround 7: tables validated on two threads give the same findings, in the same
-    order, as one thread."""
-    import himaudit.scan.gx_duckdb as gxd
-
-    assert gxd.GX_THREADS == 2
-    monkeypatch.setattr(gxd, "GX_THREADS", 1)
-    rules = [r for r in list_rules(python=False) if r.kind == "gx"]
-    sequential = gxd.run_gx_rules(warehouse, rules)
-    assert sequential.keys() == outcomes.keys()
-    for rule_id, table in outcomes.items():
-        assert not isinstance(table, BaseException), f"{rule_id}: {table}"
-        assert table.equals(sequential[rule_id]), rule_id

@@ -116,7 +116,7 @@ def run_rule(
         assert rule.run is not None
         return normalise_findings(rule.run(con, params), rule)
     if rule.kind == "gx":
-        from himaudit.scan.gx_duckdb import run_expectation_rule
+        from himaudit.scan.gx_stage import run_expectation_rule
 
         return normalise_findings(run_expectation_rule(con, rule), rule)
     raise ValueError(f"{rule.id}: unknown rule kind {rule.kind!r}")

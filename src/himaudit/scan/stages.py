@@ -58,7 +58,7 @@ def run_gx_stage(wh: Path, rules: list[Rule], supplied: dict[str, int]) -> dict[
     runnable = [r for r in rules if not r.missing_tables(supplied)]
     if not runnable:
         return {}
-    from himaudit.scan.gx_duckdb import run_gx_rules
+    from himaudit.scan.gx_stage import run_gx_rules
 
     return run_gx_rules(wh, runnable)
 
