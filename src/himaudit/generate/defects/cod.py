@@ -1,157 +1,35 @@
-"""COD defect injectors: coding defects planted in ``diagnoses`` and ``procedures``.
+"""COD defect injectors for diagnosis codes (COD-001..009), planted in ``diagnoses``.
 
 Diagnosis injectors take whole encounters (shared ``encounters`` claim namespace) and check
 every code they add against the encounter's other codes (Excludes1) and the patient's sex
 and age, so each planted defect trips only its own rule. The patients of sex/age defects are
-claimed in ``patients`` so MPI injectors leave their demographics alone.
+claimed in ``patients`` so MPI injectors leave their demographics alone. Procedure-line
+injectors (COD-010..012) are in cod_procedures.py; shared helpers in dx_lines.py.
 """
 
 from __future__ import annotations
-
-import functools
-from collections.abc import Callable
-from datetime import timedelta
 
 import numpy as np
 import polars as pl
 
 from himaudit.generate.context import Defect, GenContext
-from himaudit.generate.defects.doc import advanced, as_of, how_many, update
+from himaudit.generate.defects.doc import advanced
+from himaudit.generate.defects.dx_lines import (
+    _dotted_parent,
+    append_lines,
+    codes_of,
+    enc_dx,
+    fits,
+    icd_codes,
+    lines_of,
+    mrn_of,
+    pick_encounters,
+    set_codes,
+    shortlist,
+    undot,
+)
 from himaudit.generate.registry import injector
-from himaudit.generate.tables.clinical import encounter_frame
-from himaudit.reference.icd10cm import icd10cm_arrow
 from himaudit.reference.icd_edits import excludes1_related, manifestation_codes
-
-
-@functools.cache
-def icd_codes() -> frozenset[str]:
-    """Every ICD-10-CM code (undotted): a planted invalid code must not be one of these."""
-    return frozenset(icd10cm_arrow()["code"].to_pylist())
-
-
-@functools.cache
-def _dotted_parent() -> dict[str, str]:
-    """Dotted code -> its dotted parent (E11.9 -> E11), from the cached code table."""
-    table = icd10cm_arrow()
-    dotted = dict(zip(table["code"].to_pylist(), table["code_dotted"].to_pylist(), strict=True))
-    return {
-        d: dotted[p]
-        for d, p in zip(table["code_dotted"].to_pylist(), table["parent"].to_pylist(), strict=True)
-        if p is not None
-    }
-
-
-def undot(code: str) -> str:
-    return code.replace(".", "").strip().upper()
-
-
-def enc_dx(ctx: GenContext) -> pl.DataFrame:
-    """One row per encounter that has diagnosis lines: mrn, class, patient sex and age,
-    admission and the principal code (seq 1; NULL if none), sorted by encounter id.
-
-    Computed once per run from the clean lines, so no injector joins the whole diagnoses
-    table again. It stays true for every *unclaimed* encounter (each COD injector claims the
-    encounters it changes), and injectors only ever sample unclaimed ones."""
-    if "cod:enc_dx" not in ctx.meta:
-        dx = ctx.tables["diagnoses"]
-        princ = dx.filter(pl.col("seq") == 1).unique("encounter_id", keep="first")
-        enc = encounter_frame(ctx).select(
-            "encounter_id", "mrn", "encounter_class", "sex", "age", "admit_at"
-        )
-        ctx.meta["cod:enc_dx"] = (
-            enc.join(dx.select("encounter_id"), on="encounter_id", how="semi")
-            .join(princ.select("encounter_id", principal="code"), on="encounter_id", how="left")
-            .sort("encounter_id")
-        )
-    return ctx.meta["cod:enc_dx"]
-
-
-def lines_of(ctx: GenContext, encounters: pl.DataFrame) -> pl.DataFrame:
-    """The current diagnosis lines of a few encounters, with their encounter columns."""
-    dx = ctx.tables["diagnoses"].filter(
-        pl.col("encounter_id").is_in(encounters["encounter_id"].implode())
-    )
-    cols = [c for c in encounters.columns if c not in dx.columns or c == "encounter_id"]
-    return dx.join(encounters.select(cols), on="encounter_id", how="inner").sort(
-        "encounter_id", "seq"
-    )
-
-
-def shortlist(ctx: GenContext, rng: np.random.Generator, frame: pl.DataFrame, rate: float,
-              factor: int = 4) -> tuple[pl.DataFrame, int]:  # fmt: skip
-    """A random sample of unclaimed encounters of ``frame`` (a few times more than needed)
-    and how many defects to plant: the per-encounter checks then run on thousands of rows,
-    not millions. ``frame`` has one row per encounter, sorted by encounter id."""
-    if rate >= 1 and frame.height > 8 * (int(rate) * factor + 50):
-        # a count: filter an oversample only, never the whole frame (see doc.pick)
-        rows = np.sort(rng.choice(frame.height, size=int(rate) * factor + 50, replace=False))
-        cand = _unclaimed(ctx, frame[rows])
-        if cand.height >= int(rate) * 2:
-            return cand, int(rate)
-    ids = _unclaimed(ctx, frame)
-    want = how_many(rate, ids.height)
-    rows = np.sort(rng.permutation(ids.height)[: want * factor + 50])
-    return ids[rows], want
-
-
-def _unclaimed(ctx: GenContext, frame: pl.DataFrame) -> pl.DataFrame:
-    ids = frame.filter(~pl.col("encounter_id").is_in(list(ctx.claimed("encounters"))))
-    return ids.unique("encounter_id", keep="first", maintain_order=True)
-
-
-def pick_encounters(ctx: GenContext, rng: np.random.Generator, frame: pl.DataFrame, rate: float,
-                    ok: object = None, want: int | None = None) -> list[str]:  # fmt: skip
-    """Unclaimed encounter ids from ``frame`` (optionally passing ``ok(encounter_id)``)."""
-    ids = frame.filter(~pl.col("encounter_id").is_in(list(ctx.claimed("encounters"))))
-    ids = ids["encounter_id"].unique().sort().to_numpy()
-    want = how_many(rate, len(ids)) if want is None else want
-    chosen: list[str] = []
-    for eid in ids[rng.permutation(len(ids))]:
-        if len(chosen) >= want:
-            break
-        if ok is None or ok(eid):  # type: ignore[operator]
-            chosen += ctx.claim("encounters", [eid])
-    return chosen
-
-
-def codes_of(lines: pl.DataFrame) -> dict[str, list[str]]:
-    return {k: v for k, v in lines.group_by("encounter_id").agg(pl.col("code")).iter_rows()}
-
-
-def fits(new: list[str], existing: list[str]) -> bool:
-    """No Excludes1 relation and no repeat between the new codes and the encounter's codes."""
-    have = [undot(c) for c in existing]
-    return all(
-        undot(n) not in have and not any(excludes1_related(n, c) for c in existing) for n in new
-    )
-
-
-def append_lines(ctx: GenContext, rows: list[tuple[str, str]]) -> dict[str, str]:
-    """Add (encounter_id, code) lines after each encounter's last seq; returns line keys."""
-    dx = ctx.tables["diagnoses"]
-    touched = dx.filter(pl.col("encounter_id").is_in(list({e for e, _ in rows})))
-    top = dict(touched.group_by("encounter_id").agg(pl.col("seq").max()).iter_rows())
-    new, keys = [], {}
-    for eid, code in rows:
-        top[eid] = int(top.get(eid) or 0) + 1
-        new.append(
-            {"encounter_id": eid, "seq": top[eid], "code": code, "present_on_admission": None}
-        )
-        keys[eid] = f"{eid}:{top[eid]}"
-    if new:
-        add = pl.DataFrame(new, schema=dx.schema)
-        ctx.tables["diagnoses"] = pl.concat([dx, add])  # appended lines go last, like late coding
-    return keys
-
-
-def set_codes(ctx: GenContext, rows: list[tuple[str, int, str]]) -> None:
-    if rows:
-        frame = pl.DataFrame(rows, schema=["encounter_id", "seq", "code"], orient="row")
-        update(ctx, "diagnoses", frame, ["encounter_id", "seq"])
-
-
-def mrn_of(frame: pl.DataFrame) -> dict[str, str]:
-    return dict(frame.select("encounter_id", "mrn").unique("encounter_id").iter_rows())
 
 
 @injector("COD-001", tables=("diagnoses",))
@@ -401,135 +279,3 @@ def excludes1_pair(ctx: GenContext, rate: float) -> list[Defect]:
 
 def _first_of(partner: str) -> str:
     return next(a for a, b in EXCLUDES1_PAIRS if b == partner)
-
-
-@injector("COD-010", tables=("procedures",))
-def em_upcoding(ctx: GenContext, rate: float) -> list[Defect]:
-    """Providers who bill levels 4-5 far more often than their specialty's mix: +35 points
-    (basic) or +22 points (advanced, on providers with more visits so it stays detectable)."""
-    from himaudit.generate.tables.clinical import em_established_mix
-
-    rng = ctx.rng("inject:COD-010")
-    est = ["99211", "99212", "99213", "99214", "99215"]
-    em = ctx.tables["procedures"].filter(pl.col("code").is_in(est))
-    spec = ctx.tables["users"].select(pl.col("user_id").alias("provider_id"), "specialty")
-    min_visits = 150 if advanced(ctx) else 60
-    vol = em.group_by("provider_id").len().join(spec, on="provider_id", how="left")
-    vol = vol.filter(pl.col("len") >= min_visits).sort("provider_id")
-    n = how_many(rate, vol.height)
-    chosen = vol[rng.permutation(vol.height)[:n]]
-    mix, out, changes = em_established_mix(), [], []
-    for pid, specialty in chosen.select("provider_id", "specialty").iter_rows():
-        shares = np.array(mix.get(str(specialty), mix["default"]))
-        high = min(0.95, shares[3:].sum() / shares.sum() + (0.22 if advanced(ctx) else 0.35))
-        p = (
-            np.array([0.03, 0.22, 0.75, 0.0, 0.0]) * (1 - high)
-            + np.array([0, 0, 0, 0.6, 0.4]) * high
-        )
-        lines = em.filter(pl.col("provider_id") == pid).select("encounter_id", "seq")
-        ctx.claim("procedures", [f"{e}:{s}" for e, s in lines.iter_rows()])
-        codes = np.array(est)[rng.choice(5, lines.height, p=p / p.sum())]
-        changes.append(lines.with_columns(pl.Series("code", codes)))
-        out.append(
-            Defect("COD-010", "users", str(pid), None, f"levels 4-5 on ~{high:.0%} of visits")
-        )
-    if changes:
-        update(ctx, "procedures", pl.concat(changes), ["encounter_id", "seq"])
-    return out
-
-
-def _procedure_pick(ctx: GenContext, rng: np.random.Generator, frame: pl.DataFrame, rate: float,
-                    where: Callable[[pl.DataFrame], pl.DataFrame]) -> pl.DataFrame:  # fmt: skip
-    """Unclaimed procedure lines of distinct unclaimed encounters passing ``where`` (which
-    joins the encounter columns), ``rate`` of them, claimed now. With a count, ``where`` and
-    the claim checks run on a random oversample of the lines only (see
-    ``dq.unclaimed_sample``); the whole frame is checked for a share or when it falls short."""
-    if rate >= 1 and frame.height > 8 * (int(rate) * 4 + 64):
-        rows = np.sort(rng.choice(frame.height, size=int(rate) * 4 + 64, replace=False))
-        cand = _procedure_candidates(ctx, where(frame[rows]))
-        if cand.height >= int(rate):
-            return _procedure_claim(ctx, rng, cand, rate)
-    return _procedure_claim(ctx, rng, _procedure_candidates(ctx, where(frame)), rate)
-
-
-def _procedure_candidates(ctx: GenContext, frame: pl.DataFrame) -> pl.DataFrame:
-    frame = frame.with_columns(
-        (pl.col("encounter_id") + ":" + pl.col("seq").cast(pl.String)).alias("key")
-    )
-    frame = frame.filter(~pl.col("key").is_in(list(ctx.claimed("procedures"))))
-    frame = frame.filter(~pl.col("encounter_id").is_in(list(ctx.claimed("encounters"))))
-    return frame.unique("encounter_id", keep="first", maintain_order=True).sort("key")
-
-
-def _procedure_claim(
-    ctx: GenContext, rng: np.random.Generator, frame: pl.DataFrame, rate: float
-) -> pl.DataFrame:
-    frame = frame[rng.permutation(frame.height)[: how_many(rate, frame.height)]]
-    ctx.claim("procedures", frame["key"].to_list())
-    ctx.claim("encounters", frame["encounter_id"].to_list())
-    return frame
-
-
-@injector("COD-011", tables=("procedures",))
-def procedure_outside_encounter(ctx: GenContext, rate: float) -> list[Defect]:
-    rng = ctx.rng("inject:COD-011")
-    enc = ctx.tables["encounters"].select("encounter_id", "mrn", "admit_at", "discharge_at")
-
-    def done_stays(lines: pl.DataFrame) -> pl.DataFrame:
-        return lines.join(enc, on="encounter_id", maintain_order="left").filter(
-            pl.col("discharge_at").is_not_null()
-            & (pl.col("discharge_at") + timedelta(days=3) < as_of(ctx))
-        )
-
-    proc = ctx.tables["procedures"].select("encounter_id", "seq")
-    cand = _procedure_pick(ctx, rng, proc, rate, done_stays)
-    # basic: a day or two before admission; advanced: minutes before admission / after discharge
-    mins = (
-        rng.uniform(5, 30, cand.height) if advanced(ctx) else rng.uniform(24, 48, cand.height) * 60
-    )
-    after = (np.arange(cand.height) % 2 == 1) & advanced(ctx)
-    moved = cand.with_columns(
-        pl.when(pl.Series(after))
-        .then(pl.col("discharge_at") + pl.duration(seconds=pl.Series((mins * 60).round())))
-        .otherwise(pl.col("admit_at") - pl.duration(seconds=pl.Series((mins * 60).round())))
-        .alias("performed_at")
-    )
-    update(
-        ctx,
-        "procedures",
-        moved.select("encounter_id", "seq", "performed_at"),
-        ["encounter_id", "seq"],
-    )
-    return [
-        Defect("COD-011", "procedures", k, m, "performed outside the encounter")
-        for k, m in cand.select("key", "mrn").iter_rows()
-    ]
-
-
-@injector("COD-012", tables=("procedures",))
-def units_above_maximum(ctx: GenContext, rate: float) -> list[Defect]:
-    from himaudit.paths import warehouse_dir
-
-    rng = ctx.rng("inject:COD-012")
-    limits = pl.read_csv(
-        warehouse_dir() / "reference" / "procedure_codes.csv", schema_overrides={"code": pl.String}
-    )
-    limits = limits.filter(pl.col("code_system") == "HCPCS").select("code", "max_units_per_day")
-    enc = ctx.tables["encounters"].select("encounter_id", "mrn")
-    proc = (
-        ctx.tables["procedures"]
-        .select("encounter_id", "seq", "code")
-        .join(limits, on="code", maintain_order="left")
-    )
-    cand = _procedure_pick(
-        ctx, rng, proc, rate, lambda f: f.join(enc, on="encounter_id", maintain_order="left")
-    )
-    extra = np.ones(cand.height, int) if advanced(ctx) else rng.integers(2, 10, cand.height)
-    new = cand.select(
-        "encounter_id", "seq", (pl.col("max_units_per_day") + pl.Series(extra)).alias("units")
-    )
-    update(ctx, "procedures", new, ["encounter_id", "seq"])
-    return [
-        Defect("COD-012", "procedures", k, m, "units above the daily maximum")
-        for k, m in cand.select("key", "mrn").iter_rows()
-    ]
