@@ -14,16 +14,11 @@ description: >
   issue for the table checks, not this rule.
 ---*/
 SELECT d.encounter_id || ':' || CAST(d.seq AS VARCHAR) AS record_key,
-       e.mrn,
+       d.mrn,
        NULL AS user_id,
        'Diagnosis ' || d.encounter_id || ':' || CAST(d.seq AS VARCHAR) || ' code ''' || d.code
          || ''' is not in ICD-10-CM' AS message,
-       to_json(struct_pack(code := d.code, normalised := d.norm, seq := d.seq)) AS evidence
-FROM (
-    SELECT encounter_id, seq, code, upper(regexp_replace(code, '[^A-Za-z0-9]', '', 'g')) AS norm
-    FROM diagnoses
-    WHERE code IS NOT NULL AND trim(code) <> ''
-) d
-LEFT JOIN (SELECT encounter_id, min(mrn) AS mrn FROM encounters GROUP BY encounter_id) e
-       ON e.encounter_id = d.encounter_id
-WHERE NOT EXISTS (SELECT 1 FROM ref.icd10cm c WHERE c.code = d.norm)
+       to_json(struct_pack(code := d.code, normalised := d.code_norm, seq := d.seq)) AS evidence
+FROM derived.diagnosis_lines d  -- normalised code + the encounter's MRN
+WHERE d.code IS NOT NULL AND trim(d.code) <> ''
+  AND NOT EXISTS (SELECT 1 FROM ref.icd10cm c WHERE c.code = d.code_norm)

@@ -13,17 +13,11 @@ description: >
   such as E11 or I48.9), so it cannot be reported on a claim.
 ---*/
 SELECT d.encounter_id || ':' || CAST(d.seq AS VARCHAR) AS record_key,
-       e.mrn,
+       d.mrn,
        NULL AS user_id,
        'Diagnosis ' || d.encounter_id || ':' || CAST(d.seq AS VARCHAR) || ' code ' || c.code_dotted
          || ' is a header, not billable: code to the full number of characters' AS message,
        to_json(struct_pack(code := d.code, code_dotted := c.code_dotted, description := c.description)) AS evidence
-FROM (
-    SELECT encounter_id, seq, code, upper(regexp_replace(code, '[^A-Za-z0-9]', '', 'g')) AS norm
-    FROM diagnoses
-    WHERE code IS NOT NULL
-) d
-JOIN ref.icd10cm c ON c.code = d.norm
-LEFT JOIN (SELECT encounter_id, min(mrn) AS mrn FROM encounters GROUP BY encounter_id) e
-       ON e.encounter_id = d.encounter_id
-WHERE NOT c.billable
+FROM derived.diagnosis_lines d  -- normalised code + the encounter's MRN
+JOIN ref.icd10cm c ON c.code = d.code_norm
+WHERE d.code IS NOT NULL AND NOT c.billable

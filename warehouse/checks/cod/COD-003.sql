@@ -13,12 +13,7 @@ description: >
   other one (F/M; X and U are not compared, and a patient with conflicting MPI rows is left to
   the MPI rules).
 ---*/
-WITH dx AS (
-    SELECT encounter_id, seq, code, upper(regexp_replace(code, '[^A-Za-z0-9]', '', 'g')) AS norm
-    FROM diagnoses
-    WHERE code IS NOT NULL
-),
-edits AS (   -- expand the curated ranges to concrete codes once (98k x a few dozen ranges)
+WITH edits AS (   -- expand the curated ranges to concrete codes once (98k x a few dozen ranges)
     SELECT c.code, s.sex, s.category
     FROM ref.icd10cm c
     JOIN ref.cod_sex_edits s
@@ -26,17 +21,15 @@ edits AS (   -- expand the curated ranges to concrete codes once (98k x a few do
 ),
 pat AS (
     SELECT mrn, min(upper(sex)) AS sex FROM patients GROUP BY mrn HAVING count(DISTINCT upper(sex)) = 1
-),
-enc AS (SELECT encounter_id, min(mrn) AS mrn FROM encounters GROUP BY encounter_id)
+)
 SELECT d.encounter_id || ':' || CAST(d.seq AS VARCHAR) AS record_key,
-       e.mrn,
+       d.mrn,
        NULL AS user_id,
        'Diagnosis ' || d.code || ' (' || x.category || ') is for ' || CASE x.sex WHEN 'F' THEN 'females' ELSE 'males' END
          || ' only; patient sex is ' || p.sex AS message,
        to_json(struct_pack(code := d.code, seq := d.seq, edit_sex := x.sex, patient_sex := p.sex,
                            category := x.category)) AS evidence
-FROM dx d
-JOIN edits x ON x.code = d.norm
-JOIN enc e ON e.encounter_id = d.encounter_id
-JOIN pat p ON p.mrn = e.mrn
-WHERE p.sex IN ('F', 'M') AND p.sex <> x.sex
+FROM derived.diagnosis_lines d  -- normalised code + the encounter's MRN
+JOIN edits x ON x.code = d.code_norm
+JOIN pat p ON p.mrn = d.mrn
+WHERE d.code IS NOT NULL AND p.sex IN ('F', 'M') AND p.sex <> x.sex

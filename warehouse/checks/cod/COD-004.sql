@@ -13,12 +13,7 @@ description: >
   whole years at admission. Ages outside 0-124 are implausible demographics (MPI/DQ rules),
   not coding errors, and are not judged here.
 ---*/
-WITH dx AS (
-    SELECT encounter_id, seq, code, upper(regexp_replace(code, '[^A-Za-z0-9]', '', 'g')) AS norm
-    FROM diagnoses
-    WHERE code IS NOT NULL
-),
-edits AS (
+WITH edits AS (
     SELECT c.code, a.edit, a.min_age, a.max_age
     FROM ref.icd10cm c
     JOIN ref.cod_age_edits a
@@ -47,8 +42,8 @@ SELECT d.encounter_id || ':' || CAST(d.seq AS VARCHAR) AS record_key,
          || CAST(x.max_age AS VARCHAR) || '); patient was ' || CAST(e.age AS VARCHAR) || ' at admission' AS message,
        to_json(struct_pack(code := d.code, seq := d.seq, edit := x.edit, min_age := x.min_age,
                            max_age := x.max_age, age_at_admission := e.age)) AS evidence
-FROM dx d
-JOIN edits x ON x.code = d.norm
+FROM derived.diagnosis_lines d  -- normalised code
+JOIN edits x ON x.code = d.code_norm
 JOIN enc e ON e.encounter_id = d.encounter_id
-WHERE e.age BETWEEN 0 AND 124
+WHERE d.code IS NOT NULL AND e.age BETWEEN 0 AND 124
   AND (e.age < x.min_age OR e.age > x.max_age)

@@ -12,14 +12,12 @@ description: >
   An encounter that has diagnosis lines but none sequenced first (seq 1).
 ---*/
 SELECT d.encounter_id AS record_key,
-       min(e.mrn) AS mrn,
+       min(d.mrn) AS mrn,
        NULL AS user_id,
        'Encounter ' || d.encounter_id || ' has ' || CAST(count(*) AS VARCHAR)
          || ' diagnosis line(s) but no principal (seq 1)' AS message,
        to_json(struct_pack(lines := count(*), lowest_seq := min(d.seq))) AS evidence
-FROM diagnoses d
-LEFT JOIN (SELECT encounter_id, min(mrn) AS mrn FROM encounters GROUP BY encounter_id) e
-       ON e.encounter_id = d.encounter_id
+FROM derived.diagnosis_lines d  -- the encounter's MRN
 WHERE d.encounter_id IS NOT NULL
 GROUP BY d.encounter_id
 HAVING sum(CASE WHEN d.seq = 1 THEN 1 ELSE 0 END) = 0

@@ -12,19 +12,17 @@ description: >
   Two billable diagnoses on one encounter where one code's Excludes1 note (its own or
   inherited from its category, block or chapter; ref.icd_excludes1) names the other.
 ---*/
-WITH dx AS (
-    SELECT d.encounter_id, d.seq, d.code, upper(regexp_replace(d.code, '[^A-Za-z0-9]', '', 'g')) AS norm
-    FROM diagnoses d
+WITH valid AS (   -- only billable codes: invalid and header codes are COD-001/002's findings
+    SELECT d.encounter_id, d.seq, d.code, d.code_norm AS norm, d.mrn
+    FROM derived.diagnosis_lines d  -- normalised code + the encounter's MRN
+    JOIN ref.icd10cm c ON c.code = d.code_norm AND c.billable
     WHERE d.code IS NOT NULL AND d.seq IS NOT NULL
-),
-valid AS (   -- only billable codes: invalid and header codes are COD-001/002's findings
-    SELECT dx.* FROM dx JOIN ref.icd10cm c ON c.code = dx.norm AND c.billable
 ),
 pairs AS (
     SELECT a.encounter_id,
            a.encounter_id || ':' || CAST(a.seq AS VARCHAR) AS key_a,
            b.encounter_id || ':' || CAST(b.seq AS VARCHAR) AS key_b,
-           a.code AS code_a, b.code AS code_b, x.note_on
+           a.code AS code_a, b.code AS code_b, x.note_on, a.mrn
     FROM valid a
     JOIN ref.icd_excludes1 x ON x.code = a.norm
     JOIN valid b
@@ -34,13 +32,11 @@ pairs AS (
      AND left(b.norm, length(x.target_hi)) <= x.target_hi
 )
 SELECT least(key_a, key_b) || '|' || greatest(key_a, key_b) AS record_key,
-       min(e.mrn) AS mrn,
+       min(p.mrn) AS mrn,
        NULL AS user_id,
        'Excludes1 pair on encounter ' || min(p.encounter_id) || ': ' || min(least(code_a, code_b)) || ' with '
          || min(greatest(code_a, code_b)) AS message,
        to_json(struct_pack(codes := list_sort(list(DISTINCT code_a)),
                            excludes1_note_on := list_sort(list(DISTINCT note_on)))) AS evidence
 FROM pairs p
-LEFT JOIN (SELECT encounter_id, min(mrn) AS mrn FROM encounters GROUP BY encounter_id) e
-       ON e.encounter_id = p.encounter_id
 GROUP BY least(key_a, key_b) || '|' || greatest(key_a, key_b)
