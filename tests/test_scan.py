@@ -118,6 +118,15 @@ def test_config_tolerance_disable_and_thresholds(tmp_path: Path) -> None:
     assert by_id["DQ-030"]["status"] == "passed" and by_id["DQ-030"]["findings"] == 1
     assert (tmp_path / "out" / "findings.csv").is_file()
     assert not (tmp_path / "out" / "findings.json").exists()
+    con = duckdb.connect(str(tmp_path / "out" / "warehouse.duckdb"), read_only=True)
+    recorded = json.loads(con.execute("SELECT config FROM audit.runs").fetchall()[0][0])
+    con.close()
+    assert recorded["memory_limit"] == "2GB"  # the default cap, recorded with the run
+    cfg.write_text('memory_limit = "lots"\n')
+    with pytest.raises(UsageError, match="memory_limit 'lots'"):
+        scan(wh, tmp_path / "out2", as_of=AS_OF, rules=["DQ-030"], config=cfg)
+    cfg.write_text('memory_limit = "512MB"\n')
+    assert scan(wh, tmp_path / "out3", as_of=AS_OF, rules=["DQ-030"], config=cfg).exit_code == 1
     cfg.write_text("[thresholds.DQ-030]\nno_such_param = 3\n")
     with pytest.raises(UsageError, match="DQ-030 has no threshold no_such_param"):
         scan(wh, tmp_path / "out2", as_of=AS_OF, rules=["DQ-030"], config=cfg)

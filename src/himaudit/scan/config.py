@@ -5,6 +5,7 @@ fail_on = "high"                      # info | low | medium | high | critical
 formats = ["json", "junit"]           # json, csv, parquet, junit
 rules_dirs = ["site_rules"]           # extra warehouse/checks-style directories
 expectations_dirs = []                # extra GX suite directories
+memory_limit = "2GB"                  # DuckDB's cap while rules run (it spills beyond it)
 
 [rules]
 disable = ["ACC-006"]                 # never run these rule ids / families
@@ -19,6 +20,7 @@ Command-line options win over the file; the file wins over built-in defaults.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -31,7 +33,11 @@ from himaudit.scan.rule import SEVERITIES
 FORMATS = ("json", "csv", "parquet", "junit")
 #: Keys in [thresholds.<ID>] that are tolerances, not rule parameters.
 TOLERANCE_KEYS = ("max_count", "max_percent")
-_TOP_KEYS = {"fail_on", "formats", "rules_dirs", "expectations_dirs", "rules", "thresholds"}
+_TOP_KEYS = {
+    "fail_on", "formats", "rules_dirs", "expectations_dirs", "memory_limit", "rules", "thresholds",
+}  # fmt: skip
+#: DuckDB memory sizes: a number and a unit (2GB, 1536MB, 1.5GiB).
+_MEMORY = re.compile(r"^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KIB|MIB|GIB|TIB)$", re.IGNORECASE)
 
 
 @dataclass
@@ -41,6 +47,10 @@ class ScanConfig:
     rules_dirs: tuple[Path, ...] = ()
     expectations_dirs: tuple[Path, ...] = ()
     disable: tuple[str, ...] = ()
+    # DuckDB's own default is 80 % of RAM and it keeps what it reads cached, so a 1M-patient
+    # scan peaked anywhere from 2.8 to 3.7 GB; a cap keeps the footprint predictable
+    # (benchmarks/README.md) and DuckDB spills to OUTDIR/warehouse.duckdb.tmp beyond it.
+    memory_limit: str = "2GB"
     params: dict[str, dict[str, Any]] = field(default_factory=dict)  # rule id -> overrides
     tolerances: dict[str, dict[str, float]] = field(default_factory=dict)
     source: str | None = None
@@ -53,6 +63,7 @@ class ScanConfig:
             "rules_dirs": [str(p) for p in self.rules_dirs],
             "expectations_dirs": [str(p) for p in self.expectations_dirs],
             "disable": list(self.disable),
+            "memory_limit": self.memory_limit,
             "thresholds": {
                 k: {**self.params.get(k, {}), **self.tolerances.get(k, {})}
                 for k in sorted(set(self.params) | set(self.tolerances))
@@ -77,6 +88,13 @@ def check_severity(value: str, what: str = "--fail-on") -> str:
     return value
 
 
+def check_memory(value: str, what: str = "memory_limit") -> str:
+    value = value.strip()
+    if not _MEMORY.match(value):
+        raise UsageError(f"{what} {value!r}: a size such as 2GB, 1536MB or 1.5GiB")
+    return value
+
+
 def load_config(path: Path | None) -> ScanConfig:
     """Read himaudit.toml (relative paths resolve against the file's directory)."""
     cfg = ScanConfig()
@@ -97,6 +115,8 @@ def load_config(path: Path | None) -> ScanConfig:
         cfg.fail_on = check_severity(str(data["fail_on"]), f"{path}: fail_on")
     if "formats" in data:
         cfg.formats = parse_formats(data["formats"])
+    if "memory_limit" in data:
+        cfg.memory_limit = check_memory(str(data["memory_limit"]), f"{path}: memory_limit")
     cfg.rules_dirs = tuple(base / p for p in data.get("rules_dirs", []))
     cfg.expectations_dirs = tuple(base / p for p in data.get("expectations_dirs", []))
     cfg.disable = tuple(str(r).upper() for r in (data.get("rules") or {}).get("disable", []))

@@ -120,6 +120,7 @@ def scan(
     timings["gx_stage_s"] = round(time.perf_counter() - t_gx, 3)
 
     con = duckdb.connect(str(wh))
+    con.execute(f"SET memory_limit = '{cfg.memory_limit}'")  # validated by check_memory
     results: list[dict[str, Any]] = []
     figures: dict[str, Any] = {}
     try:
