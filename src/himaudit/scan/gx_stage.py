@@ -91,15 +91,14 @@ def run_gx_rules(wh: Path, rules: Sequence[Rule]) -> dict[str, Any]:
     with gx_speedups():
         gxw = GXWarehouse(wh)
         try:
-            per_table = [_validate_table(gxw, t, by_table[t]) for t in sorted(by_table)]
+            for table in sorted(by_table):
+                for rule_id, value in _validate_table(gxw, table, by_table[table]):
+                    if isinstance(value, BaseException):
+                        errors.setdefault(rule_id, value)
+                    else:
+                        parts[rule_id].append(value)
         finally:
             gxw.close()
-    for rows in per_table:
-        for rule_id, value in rows:
-            if isinstance(value, BaseException):
-                errors.setdefault(rule_id, value)
-            else:
-                parts[rule_id].append(value)
     outcomes: dict[str, Any] = {}
     for rule in rules:
         if rule.id in errors:
@@ -112,7 +111,7 @@ def run_gx_rules(wh: Path, rules: Sequence[Rule]) -> dict[str, Any]:
 def _validate_table(
     gxw: GXWarehouse, table: str, entries: list[tuple[str, Rule, dict[str, Any]]]
 ) -> list[tuple[str, Any]]:
-    """Both passes for one table: (rule id, findings or error) in the sequential order."""
+    """Both passes for one table: (rule id, findings or error) pairs."""
     tagged = {tag: (rule, item) for tag, rule, item in entries}
     errors: dict[str, BaseException] = {}
     try:
